@@ -1,0 +1,151 @@
+"""Errors of the credential core and the one registry of stable problem codes.
+
+Exception tree (every primitive raises one of these; nothing else escapes the core)::
+
+    LerkitError                      code: ProblemCode, message: str
+    ├── InputError                   malformed input (not JSON, wrong shape, bad encoding)
+    │   ├── JsonLdError              JSON-LD processing failed (undefined term, bad syntax)
+    │   │   └── ContextUnknownError  a context URL is not bundled (never fetched)
+    │   ├── KeyFormatError           a key, multikey, multibase or JWK is malformed
+    │   └── StatusListError          a status list or entry is malformed
+    ├── CryptoError                  a signature or proof does not verify
+    ├── ResolutionError              a DID or resource could not be resolved ("could not check")
+    └── SigningError                 signing refused (issuer is not the key's controller, ...)
+
+The same codes appear in verification reports, API problem+json ``type`` URIs and CLI
+messages; docs/problem-codes.md lists them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProblemCode(StrEnum):
+    """Stable problem codes. Never rename one; add new ones."""
+
+    # input and syntax
+    INPUT_MALFORMED = "input.malformed"
+    CONTEXT_UNKNOWN = "context.unknown"
+    CONTEXT_INVALID = "context.invalid"
+    JSONLD_UNDEFINED_TERM = "jsonld.undefined_term"
+    JSONLD_RELATIVE_IRI = "jsonld.relative_iri"
+    JSONLD_INVALID = "jsonld.invalid"
+    CREDENTIAL_MALFORMED = "credential.malformed"
+    PRESENTATION_MALFORMED = "presentation.malformed"
+    SCHEMA_INVALID = "schema.invalid"
+    SCHEMA_UNKNOWN = "schema.unknown"
+    # keys and DIDs
+    KEY_MALFORMED = "key.malformed"
+    KEY_UNSUPPORTED = "key.unsupported"
+    DID_MALFORMED = "did.malformed"
+    DID_UNSUPPORTED_METHOD = "did.unsupported_method"
+    DID_UNRESOLVABLE = "did.unresolvable"
+    DID_DOCUMENT_INVALID = "did.document_invalid"
+    VERIFICATION_METHOD_NOT_FOUND = "verification_method.not_found"
+    VERIFICATION_METHOD_NOT_AUTHORIZED = "verification_method.not_authorized"
+    # proofs
+    PROOF_MISSING = "proof.missing"
+    PROOF_MALFORMED = "proof.malformed"
+    PROOF_INVALID = "proof.invalid"
+    PROOF_UNSUPPORTED = "proof.unsupported_suite"
+    PROOF_PURPOSE_MISMATCH = "proof.purpose_mismatch"
+    PROOF_CHALLENGE_MISMATCH = "proof.challenge_mismatch"
+    PROOF_DOMAIN_MISMATCH = "proof.domain_mismatch"
+    PROOF_EXPIRED = "proof.expired"
+    PROOF_CREATED_IN_FUTURE = "proof.created_in_future"
+    # issuer and holder
+    ISSUER_MISMATCH = "issuer.key_not_controlled"
+    ISSUER_MALFORMED = "issuer.malformed"
+    HOLDER_MISMATCH = "holder.key_not_controlled"
+    # validity
+    VALIDITY_EXPIRED = "validity.expired"
+    VALIDITY_NOT_YET_VALID = "validity.not_yet_valid"
+    VALIDITY_MALFORMED = "validity.malformed"
+    # status
+    STATUS_REVOKED = "status.revoked"
+    STATUS_SUSPENDED = "status.suspended"
+    STATUS_UNRESOLVABLE = "status.unresolvable"
+    STATUS_LIST_INVALID = "status.list_invalid"
+    STATUS_LIST_TOO_SHORT = "status.list_too_short"
+    STATUS_INDEX_OUT_OF_RANGE = "status.index_out_of_range"
+    STATUS_PURPOSE_MISMATCH = "status.purpose_mismatch"
+    STATUS_UNSUPPORTED = "status.unsupported_type"
+    # JOSE
+    JWT_MALFORMED = "jwt.malformed"
+    JWT_INVALID_SIGNATURE = "jwt.invalid_signature"
+    JWT_CLAIMS_MISMATCH = "jwt.claims_mismatch"
+    # signing
+    SIGNING_REFUSED = "signing.refused"
+    # fetching (adapters)
+    FETCH_REFUSED = "fetch.refused"
+    FETCH_FAILED = "fetch.failed"
+    FETCH_TOO_LARGE = "fetch.too_large"
+
+
+class LerkitError(Exception):
+    """Base of every error lerkit raises on purpose. Carries a stable problem code."""
+
+    default_code: ProblemCode = ProblemCode.INPUT_MALFORMED
+
+    def __init__(self, message: str, code: ProblemCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(LerkitError):
+    """The input is malformed: not JSON, wrong shape, bad encoding."""
+
+
+class JsonLdError(InputError):
+    """JSON-LD processing failed: undefined terms, relative IRIs, bad syntax."""
+
+    default_code = ProblemCode.JSONLD_INVALID
+
+
+class ContextUnknownError(JsonLdError):
+    """A context URL is not among the bundled contexts (contexts are never fetched)."""
+
+    default_code = ProblemCode.CONTEXT_UNKNOWN
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"unknown JSON-LD context {url!r}: only bundled contexts are used, "
+            "none is fetched (see `lerkit contexts`)",
+            ProblemCode.CONTEXT_UNKNOWN,
+        )
+        self.url = url
+
+
+class KeyFormatError(InputError):
+    """A key, Multikey, multibase string or JWK is malformed or unsupported."""
+
+    default_code = ProblemCode.KEY_MALFORMED
+
+
+class StatusListError(InputError):
+    """A status list credential or status entry is malformed."""
+
+    default_code = ProblemCode.STATUS_LIST_INVALID
+
+
+class CryptoError(LerkitError):
+    """A signature or proof does not verify."""
+
+    default_code = ProblemCode.PROOF_INVALID
+
+
+class ResolutionError(LerkitError):
+    """Something needed to check (DID document, status list) could not be obtained."""
+
+    default_code = ProblemCode.DID_UNRESOLVABLE
+
+
+class SigningError(LerkitError):
+    """Signing was refused, e.g. the credential's issuer does not control the key."""
+
+    default_code = ProblemCode.SIGNING_REFUSED
