@@ -75,6 +75,10 @@ class ProblemCode(StrEnum):
     JWT_MALFORMED = "jwt.malformed"
     JWT_INVALID_SIGNATURE = "jwt.invalid_signature"
     JWT_CLAIMS_MISMATCH = "jwt.claims_mismatch"
+    JWT_UNSUPPORTED_ALG = "jwt.unsupported_alg"
+    JWT_TYPE_MISMATCH = "jwt.type_mismatch"
+    JWT_KEY_UNRESOLVABLE = "jwt.key_unresolvable"
+    ENVELOPE_MALFORMED = "envelope.malformed"
     # signing
     SIGNING_REFUSED = "signing.refused"
     # fetching (adapters)

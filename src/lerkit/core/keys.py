@@ -57,7 +57,10 @@ SECRET_HEADERS: dict[KeyType, bytes] = {
     KeyType.P256: b"\x86\x26",
     KeyType.P384: b"\x87\x26",
 }
-_CURVES: dict[KeyType, ec.EllipticCurve] = {KeyType.P256: ec.SECP256R1(), KeyType.P384: ec.SECP384R1()}
+_CURVES: dict[KeyType, ec.EllipticCurve] = {
+    KeyType.P256: ec.SECP256R1(),
+    KeyType.P384: ec.SECP384R1(),
+}
 _HASHES: dict[KeyType, type[hashes.HashAlgorithm]] = {
     KeyType.P256: hashes.SHA256,
     KeyType.P384: hashes.SHA384,
@@ -120,7 +123,8 @@ class PublicKey:
         except KeyError as exc:
             raise KeyFormatError(f"JWK is missing member {exc.args[0]!r}") from exc
         raise KeyFormatError(
-            f"unsupported JWK (kty={kty!r}, crv={crv!r}); supported: OKP/Ed25519, EC/P-256, EC/P-384",
+            f"unsupported JWK (kty={kty!r}, crv={crv!r}); "
+            "supported: OKP/Ed25519, EC/P-256, EC/P-384",
             ProblemCode.KEY_UNSUPPORTED,
         )
 
@@ -250,9 +254,7 @@ class PrivateKey:
         if self.key_type is KeyType.ED25519:
             sig: bytes = self._impl.sign(data)
             return sig
-        der = self._impl.sign(
-            data, ec.ECDSA(_HASHES[self.key_type](), deterministic_signing=True)
-        )
+        der = self._impl.sign(data, ec.ECDSA(_HASHES[self.key_type](), deterministic_signing=True))
         r, s = decode_dss_signature(der)
         size = _SIZES[self.key_type]
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")

@@ -30,9 +30,7 @@ def b64url_decode(text: str) -> bytes:
         raise KeyFormatError(f"value is not base64url: {exc}") from exc
 
 
-_B64URL_ALPHABET = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)
+_B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def encode(data: bytes, base: str = "z") -> str:

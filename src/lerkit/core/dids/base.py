@@ -99,6 +99,7 @@ def find_verification_method(
         allowed = {
             _absolute(e if isinstance(e, str) else str(e.get("id", "")), did)
             for e in _as_list(document.get(purpose))
+            if isinstance(e, (str, dict))
         }
         if method_id not in allowed:
             raise ResolutionError(

@@ -10,13 +10,14 @@ be swapped in without touching the cryptosuites.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from typing import Any, Protocol
 
-from pyld import jsonld  # type: ignore[import-untyped]
-from pyld.canon import URDNA2015  # type: ignore[import-untyped]
-from pyld.identifier_issuer import IdentifierIssuer  # type: ignore[import-untyped]
+from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.identifier_issuer import IdentifierIssuer
 
 from lerkit.core.errors import ContextUnknownError, JsonLdError, LerkitError, ProblemCode
 from lerkit.core.jsonld.loader import DocumentLoader, default_loader
@@ -162,16 +163,47 @@ def _dataset(document: JsonObject, loader: DocumentLoader) -> dict[str, Any]:
     return dataset
 
 
+class _URDNA2015WithHash(URDNA2015):  # type: ignore[misc]
+    """RDFC-1.0 with another hash than SHA-256 (RDFC-1.0 §4.4: the hash is a parameter;
+    ecdsa-rdfc-2019 with P-384 uses SHA-384, which changes the blank-node labels)."""
+
+    def __init__(self, hash_algorithm: str) -> None:
+        super().__init__()
+        self._hash_algorithm = hash_algorithm
+
+    def create_hash(self) -> Any:
+        return hashlib.new(self._hash_algorithm)
+
+
 class PyldCanonicalizer:
-    """RDFC-1.0 (URDNA2015) with pyld, after a safe-mode expansion."""
+    """RDFC-1.0 (URDNA2015) with pyld, after a safe-mode expansion.
+
+    ``hash_algorithm`` is RDFC-1.0's hash parameter (``sha256`` by default, ``sha384``).
+    """
 
     name = "pyld"
+
+    def __init__(self, hash_algorithm: str = "sha256") -> None:
+        if hash_algorithm not in ("sha256", "sha384"):
+            raise ValueError(f"unsupported RDFC-1.0 hash algorithm {hash_algorithm!r}")
+        self.hash_algorithm = hash_algorithm
+
+    def with_hash_algorithm(self, hash_algorithm: str) -> PyldCanonicalizer:
+        """The same canonicalizer with another RDFC-1.0 hash algorithm."""
+        if hash_algorithm == self.hash_algorithm:
+            return self
+        return PyldCanonicalizer(hash_algorithm)
 
     def canonicalize(self, document: JsonObject, loader: DocumentLoader) -> str:
         dataset = _dataset(document, loader)
         with _PYLD_LOCK:
             try:
-                out: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
+                canon = (
+                    URDNA2015()
+                    if self.hash_algorithm == "sha256"
+                    else _URDNA2015WithHash(self.hash_algorithm)
+                )
+                out: str = canon.main(dataset, {"format": "application/n-quads"})
             except Exception as exc:
                 raise _translate(exc) from exc
         return out

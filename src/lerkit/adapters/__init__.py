@@ -1,0 +1,1 @@
+"""I/O adapters: everything that touches the network, files or databases lives here."""

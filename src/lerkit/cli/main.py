@@ -1,0 +1,511 @@
+"""The ``lerkit`` command line: a thin edge over the core and services.
+
+Exit codes (docs/cli.md):
+  0  success; for ``verify``: the credential or presentation is valid
+  1  ``verify``: invalid (a check failed)
+  2  usage error, or input that cannot be read or parsed (one line on stderr)
+  3  ``verify``: indeterminate — nothing failed, but something could not be checked
+     (e.g. a did:web document or status list not available offline)
+  70 internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from lerkit.config import Settings, SettingsError
+from lerkit.core.dids.key import did_key
+from lerkit.core.errors import InputError, KeyFormatError, LerkitError, ProblemCode
+from lerkit.core.keys import KeyType, PrivateKey
+from lerkit.core.model.vc import parse_datetime
+from lerkit.core.report import CheckStatus, Verdict, VerificationReport
+from lerkit.core.types import JsonObject
+from lerkit.core.verify import parse_document
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INDETERMINATE, EXIT_INTERNAL = 0, 1, 2, 3, 70
+
+app = typer.Typer(
+    name="lerkit",
+    help="Issue, hold, present and verify Learning and Employment Records "
+    "(W3C VC 2.0, Open Badges 3.0, CLR 2.0).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+key_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+did_app = typer.Typer(help="Decentralized identifiers.", no_args_is_help=True)
+cred_app = typer.Typer(help="Sign and verify credentials.", no_args_is_help=True)
+pres_app = typer.Typer(help="Create and verify presentations.", no_args_is_help=True)
+status_app = typer.Typer(
+    help="Bitstring status lists (revocation, suspension).", no_args_is_help=True
+)
+app.add_typer(key_app, name="key")
+app.add_typer(did_app, name="did")
+app.add_typer(cred_app, name="credential")
+app.add_typer(pres_app, name="presentation")
+app.add_typer(status_app, name="status-list")
+
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _read_input(source: str) -> bytes:
+    try:
+        if source == "-":
+            return sys.stdin.buffer.read()
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def _read_json(source: str) -> JsonObject | str:
+    try:
+        return parse_document(_read_input(source))
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}", exc.code) from exc
+
+
+def _read_object(source: str, what: str) -> JsonObject:
+    doc = _read_json(source)
+    if not isinstance(doc, dict):
+        raise InputError(f"{source}: expected a JSON {what}, got a JWT")
+    return doc
+
+
+def _now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        return parse_datetime(value)
+    except LerkitError as exc:
+        raise InputError(f"--now: {exc}") from exc
+
+
+def _resources(pairs: list[str] | None) -> dict[str, JsonObject]:
+    docs: dict[str, JsonObject] = {}
+    for pair in pairs or []:
+        url, sep, path = pair.partition("=")
+        if not sep or not url or not path:
+            raise InputError(f"--resource expects URL=FILE, got {pair!r}")
+        docs[url] = _read_object(path, "document")
+    return docs
+
+
+def load_key(path: str) -> tuple[PrivateKey, str]:
+    """Read a key file; returns the key and its verification method id."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KeyFormatError(f"key file {path} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise KeyFormatError(f"key file {path} must hold a JSON object")
+    if "secretKeyMultibase" in data:
+        key = PrivateKey.from_multikey(data["secretKeyMultibase"])
+    elif "privateKeyMultibase" in data:
+        key = PrivateKey.from_multikey(data["privateKeyMultibase"])
+    elif "d" in data or "privateKeyJwk" in data:
+        key = PrivateKey.from_jwk(data.get("privateKeyJwk", data))
+    else:
+        raise KeyFormatError(
+            f"key file {path} has no private key (secretKeyMultibase or a JWK with 'd')"
+        )
+    public = data.get("publicKeyMultibase")
+    if isinstance(public, str) and public != key.public_key.multikey:
+        raise KeyFormatError(f"key file {path}: publicKeyMultibase does not match the secret key")
+    vm = data.get("id")
+    if not isinstance(vm, str) or "#" not in vm:
+        did = did_key(key.public_key)
+        vm = f"{did}#{key.public_key.multikey}"
+    return key, vm
+
+
+def _emit_json(value: Any) -> None:
+    if isinstance(value, str):
+        sys.stdout.write(value + "\n")
+    else:
+        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise InputError(str(exc)) from exc
+
+
+_STATUS_STYLE = {
+    CheckStatus.PASS: ("✔", "green"),
+    CheckStatus.WARNING: ("!", "yellow"),
+    CheckStatus.FAIL: ("✘", "red"),
+    CheckStatus.COULD_NOT_CHECK: ("?", "magenta"),
+    CheckStatus.NOT_RUN: ("·", "dim"),
+}
+
+
+def print_report(report: VerificationReport, console: Console = out, indent: str = "") -> None:
+    verdict = report.verdict
+    colour = {Verdict.VALID: "green", Verdict.INVALID: "red", Verdict.INDETERMINATE: "magenta"}
+    word = {
+        Verdict.VALID: "VALID",
+        Verdict.INVALID: "INVALID",
+        Verdict.INDETERMINATE: "COULD NOT CHECK",
+    }
+    console.print(
+        f"{indent}[bold {colour[verdict]}]{word[verdict]}[/] {report.kind} ({report.format})"
+    )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(width=len(indent) + 2)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for c in report.checks:
+        mark, style = _STATUS_STYLE[c.status]
+        code = f" [dim]({c.code})[/]" if c.code and c.status is not CheckStatus.PASS else ""
+        table.add_row(f"{indent}[{style}]{mark}[/]", str(c.check), f"{escape(c.message)}{code}")
+    console.print(table)
+    for i, sub in enumerate(report.credentials, 1):
+        console.print(f"{indent}  credential #{i}:")
+        print_report(sub, console, indent + "    ")
+
+
+def _exit_for(report: VerificationReport) -> int:
+    return {
+        Verdict.VALID: EXIT_OK,
+        Verdict.INVALID: EXIT_INVALID,
+        Verdict.INDETERMINATE: EXIT_INDETERMINATE,
+    }[report.verdict]
+
+
+# ----------------------------------------------------------------------------- key / did
+
+KeyTypeOpt = Annotated[str, typer.Option("--type", "-t", help="ed25519, p256 or p384")]
+
+
+@key_app.command("generate")
+def key_generate(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the key file")],
+    key_type: KeyTypeOpt = "ed25519",
+    force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+) -> None:
+    """Generate a key, write it to a key file (mode 0600) and print its did:key."""
+    kt = KeyType.parse(key_type)
+    if out_path.exists() and not force:
+        raise InputError(f"{out_path} exists; pass --force to overwrite it")
+    key = PrivateKey.generate(kt, os.urandom(64))
+    did = did_key(key.public_key)
+    data = {
+        "type": "Multikey",
+        "id": f"{did}#{key.public_key.multikey}",
+        "controller": did,
+        "publicKeyMultibase": key.public_key.multikey,
+        "secretKeyMultibase": key.secret_multikey,
+    }
+    try:
+        fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise InputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    out.print(did)
+
+
+@did_app.command("resolve")
+def did_resolve(
+    did: Annotated[str, typer.Argument(help="a did:key, did:jwk or did:web")],
+    resource: Annotated[
+        list[str] | None, typer.Option(help="URL=FILE: a did:web document supplied offline")
+    ] = None,
+    allow_network: Annotated[bool, typer.Option(help="fetch did:web documents (bounded)")] = False,
+) -> None:
+    """Print the DID document of a DID."""
+    from lerkit.bootstrap import build_resolver
+
+    resolver = build_resolver(
+        _settings(), resources=_resources(resource), allow_network=allow_network
+    )
+    _emit_json(resolver.resolve(did))
+
+
+# ----------------------------------------------------------------------------- credentials
+
+SUITE_HELP = (
+    "eddsa-rdfc-2022 | eddsa-jcs-2022 | ecdsa-rdfc-2019 | ecdsa-jcs-2019 | "
+    "ed25519-signature-2020 | vc-jwt"
+)
+
+
+@cred_app.command("sign")
+def credential_sign(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="the unsigned credential")],
+    key: Annotated[str, typer.Option("--key", "-k", help="key file (from `lerkit key generate`)")],
+    suite: Annotated[str | None, typer.Option(help=SUITE_HELP)] = None,
+    created: Annotated[str | None, typer.Option(help="proof creation time (default: now)")] = None,
+) -> None:
+    """Sign a credential and print it secured (JSON with a proof, or a VC-JWT)."""
+    from lerkit.core.issuer import default_suite, issue
+
+    private_key, vm = load_key(key)
+    credential = _read_object(source, "credential")
+    signed = issue(
+        credential,
+        private_key,
+        verification_method=vm,
+        created=_now(created),
+        suite=suite or default_suite(private_key),
+    )
+    _emit_json(signed)
+
+
+VerifyResources = Annotated[
+    list[str] | None,
+    typer.Option("--resource", help="URL=FILE: a status list or did:web document supplied offline"),
+]
+AllowNetwork = Annotated[
+    bool,
+    typer.Option(
+        "--allow-network", help="fetch missing status lists / did:web documents (bounded)"
+    ),
+]
+NowOpt = Annotated[str | None, typer.Option("--now", help="verify as of this time (ISO 8601)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable report")]
+
+
+@cred_app.command("verify")
+def credential_verify(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="a credential (JSON or JWT)")],
+    resource: VerifyResources = None,
+    allow_network: AllowNetwork = False,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+    schema: Annotated[bool, typer.Option(help="check the 1EdTech JSON Schema")] = True,
+) -> None:
+    """Verify a credential. Exit 0 valid, 1 invalid, 3 could not check, 2 bad input."""
+    from lerkit.bootstrap import build_verifier
+
+    document = _read_json(source)
+    verifier = build_verifier(
+        _settings(),
+        resources=_resources(resource),
+        allow_network=allow_network,
+        check_schema=schema,
+    )
+    report = verifier.verify_credential(document, now=_now(now))
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        print_report(report)
+    raise typer.Exit(_exit_for(report))
+
+
+# ----------------------------------------------------------------------------- presentations
+
+
+@pres_app.command("create")
+def presentation_create(
+    credentials: Annotated[
+        list[str], typer.Argument(metavar="CREDENTIAL...", help="signed credentials")
+    ],
+    key: Annotated[str, typer.Option("--key", "-k", help="the holder's key file")],
+    challenge: Annotated[str | None, typer.Option(help="the verifier's challenge")] = None,
+    domain: Annotated[str | None, typer.Option(help="the verifier's domain")] = None,
+    suite: Annotated[str | None, typer.Option(help=SUITE_HELP)] = None,
+    holder: Annotated[str | None, typer.Option(help="holder id (default: the key's DID)")] = None,
+) -> None:
+    """Wrap credentials in a presentation signed by the holder, for a challenge and domain."""
+    from lerkit.core.holder import create_presentation, sign_presentation
+    from lerkit.core.issuer import default_suite
+
+    private_key, vm = load_key(key)
+    creds = [_read_json(c) for c in credentials]
+    vp = create_presentation(creds, holder=holder or vm.split("#", 1)[0])
+    signed = sign_presentation(
+        vp,
+        private_key,
+        verification_method=vm,
+        created=datetime.now(UTC),
+        challenge=challenge,
+        domain=domain,
+        suite=suite or default_suite(private_key),
+    )
+    _emit_json(signed)
+
+
+@pres_app.command("verify")
+def presentation_verify(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="a presentation (JSON or JWT)")],
+    challenge: Annotated[str | None, typer.Option(help="the challenge you sent")] = None,
+    domain: Annotated[str | None, typer.Option(help="your domain")] = None,
+    resource: VerifyResources = None,
+    allow_network: AllowNetwork = False,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a presentation and its credentials. Exit codes as for `credential verify`."""
+    from lerkit.bootstrap import build_verifier
+
+    document = _read_json(source)
+    verifier = build_verifier(
+        _settings(), resources=_resources(resource), allow_network=allow_network
+    )
+    report = verifier.verify_presentation(
+        document, challenge=challenge, domain=domain, now=_now(now)
+    )
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        print_report(report)
+    raise typer.Exit(_exit_for(report))
+
+
+# ----------------------------------------------------------------------------- status lists
+
+
+@status_app.command("create")
+def status_list_create(
+    url: Annotated[str, typer.Option(help="the URL the list credential will be published at")],
+    key: Annotated[str, typer.Option("--key", "-k", help="the issuer's key file")],
+    purpose: Annotated[str, typer.Option(help="revocation | suspension")] = "revocation",
+    length: Annotated[int, typer.Option(help="entries (at least 131072)")] = 131072,
+) -> None:
+    """Create an empty, signed BitstringStatusListCredential."""
+    from lerkit.core.status import BitstringStatusList
+
+    private_key, vm = load_key(key)
+    status_list = BitstringStatusList.new(length=length)
+    _emit_json(_sign_list(url, purpose, status_list, private_key, vm))
+
+
+def _sign_list(url: str, purpose: str, status_list: Any, key: PrivateKey, vm: str) -> JsonObject:
+    from lerkit.core.issuer import default_suite, issue
+    from lerkit.core.status import status_list_credential
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    credential = status_list_credential(
+        url, vm.split("#", 1)[0], purpose, status_list, valid_from=now
+    )
+    signed = issue(credential, key, verification_method=vm, created=now, suite=default_suite(key))
+    assert isinstance(signed, dict)
+    return signed
+
+
+def _list_of(list_credential: JsonObject) -> tuple[str, str, Any]:
+    from lerkit.core.status import BitstringStatusList
+
+    subject = list_credential.get("credentialSubject")
+    if not isinstance(subject, dict) or "encodedList" not in subject:
+        raise InputError("not a BitstringStatusListCredential (no credentialSubject.encodedList)")
+    purpose = subject.get("statusPurpose", "revocation")
+    if isinstance(purpose, list):
+        purpose = purpose[0]
+    url = list_credential.get("id")
+    if not isinstance(url, str):
+        raise InputError("the status list credential has no id (its URL)")
+    return url, str(purpose), BitstringStatusList.decode(subject["encodedList"])
+
+
+@status_app.command("set")
+def status_list_set(
+    source: Annotated[str, typer.Argument(metavar="LIST_FILE", help="the signed list credential")],
+    index: Annotated[int, typer.Option(help="the entry's statusListIndex")],
+    key: Annotated[str, typer.Option("--key", "-k", help="the issuer's key file")],
+    clear: Annotated[bool, typer.Option(help="clear the bit instead (unsuspend)")] = False,
+) -> None:
+    """Set (revoke / suspend) or clear an entry and print the re-signed list credential."""
+    private_key, vm = load_key(key)
+    url, purpose, status_list = _list_of(_read_object(source, "status list credential"))
+    if clear and purpose == "revocation":
+        raise InputError("revocation cannot be undone: a revocation bit is never cleared")
+    status_list.set(index, 0 if clear else 1)
+    _emit_json(_sign_list(url, purpose, status_list, private_key, vm))
+
+
+@status_app.command("check")
+def status_list_check(
+    index: Annotated[int, typer.Option(help="the entry's statusListIndex")],
+    list_file: Annotated[str, typer.Argument(metavar="LIST_FILE")],
+) -> None:
+    """Print the value of one entry of a status list (no signature check: use verify)."""
+    _url, purpose, status_list = _list_of(_read_object(list_file, "status list credential"))
+    value = status_list.get(index)
+    out.print(f"{purpose} index {index}: {'SET' if value else 'not set'} ({value})")
+    raise typer.Exit(EXIT_INVALID if value else EXIT_OK)
+
+
+# ----------------------------------------------------------------------------- misc
+
+
+@app.command("contexts")
+def contexts() -> None:
+    """List the bundled JSON-LD contexts (the only ones lerkit ever uses)."""
+    from lerkit.core.jsonld import BUNDLED_CONTEXTS
+
+    for url in sorted(BUNDLED_CONTEXTS):
+        out.print(url)
+
+
+@app.command("tour")
+def tour(
+    workdir: Annotated[Path, typer.Option(help="where to write the tour's files")] = Path(
+        "lerkit-tour"
+    ),
+) -> None:
+    """A five-step tour: issue, present and verify a demo Open Badge, then revoke it."""
+    from lerkit.cli.tour import run_tour
+
+    run_tour(workdir, out)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="print the version")] = False,
+) -> None:
+    if version:
+        from lerkit import __version__
+
+        out.print(f"lerkit {__version__}")
+        raise typer.Exit(0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[red]error:[/] {escape(message)}")
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns every error into one line and an exit code."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        hint = f" (see `lerkit {exc.ctx.command_path.partition(' ')[2]} --help`)" if exc.ctx else ""
+        _fail(exc.format_message().replace("\n", " ") + hint, EXIT_USAGE)
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_USAGE)
+    except click.exceptions.ClickException as exc:
+        _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
+    except LerkitError as exc:
+        _fail(f"{exc.message} [{exc.code}]", EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 — the last edge: never a traceback for the user
+        _fail(f"internal error ({type(exc).__name__}): {exc} — please report this", EXIT_INTERNAL)
+    sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+__all__ = ["ProblemCode", "app", "load_key", "print_report", "run"]

@@ -1,0 +1,1 @@
+"""Use cases per role, over the pure core, with I/O behind interfaces."""
