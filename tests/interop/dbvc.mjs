@@ -16,6 +16,9 @@
  *                                                                < presentation
  *   status-list --size N --set I,J,... --url URL --issuer-key KEYFILE
  *           [--purpose revocation|suspension] [--created ISO] [--valid-from ISO]
+ *   verify-batch < {"items": [{"kind": "credential"|"presentation", "document",
+ *           "resources": {URL: document}, "challenge", "domain", "now"}, ...]}
+ *       -> {"results": [{verified, errors, problem}, ...]} (one process, many checks)
  *   make-fixtures --out DIR
  *   bench --suite eddsa-rdfc-2022|ed25519-signature-2020|ecdsa-rdfc-2019 --n N
  *           [--key KEYFILE] [--warmup W]           < {"credential", "key"} | credential
@@ -423,6 +426,32 @@ export async function makeStatusList({
   });
 }
 
+/** Verify many credentials / presentations in one process (see the header). */
+export async function verifyBatch({items}) {
+  if(!Array.isArray(items)) {
+    throw new UsageError('verify-batch expects {"items": [...]} on stdin');
+  }
+  const results = [];
+  for(const [i, item] of items.entries()) {
+    const {kind, document, resources = {}, challenge, domain, now} = item || {};
+    checkDate(now, `items[${i}].now`);
+    const documentLoader = makeDocumentLoader({extra: new Map(Object.entries(resources))});
+    if(kind === 'credential') {
+      results.push(await verifyCredential({credential: document, documentLoader, now}));
+    } else if(kind === 'presentation') {
+      if(!challenge) {
+        throw new UsageError(`items[${i}]: a presentation needs a challenge`);
+      }
+      results.push(await verifyPresentation({
+        presentation: document, challenge, domain, documentLoader, now
+      }));
+    } else {
+      throw new UsageError(`items[${i}].kind must be credential or presentation`);
+    }
+  }
+  return {results};
+}
+
 // ---------------------------------------------------------------- fixtures
 
 const FIXED_CREATED = '2024-01-01T00:00:00Z';
@@ -778,6 +807,8 @@ export async function main(argv) {
         documentLoader: makeDocumentLoader()
       });
     }
+    case 'verify-batch':
+      return verifyBatch(await readStdinJson());
     case 'make-fixtures':
       return makeFixtures({out: need(values, 'out')});
     case 'bench': {
@@ -798,8 +829,8 @@ export async function main(argv) {
     }
     default:
       throw new UsageError(
-        'usage: dbvc.mjs keygen|sign-vc|verify-vc|sign-vp|verify-vp|status-list|' +
-        'make-fixtures|bench [options] (see the header of dbvc.mjs)');
+        'usage: dbvc.mjs keygen|sign-vc|verify-vc|sign-vp|verify-vp|verify-batch|' +
+        'status-list|make-fixtures|bench [options] (see the header of dbvc.mjs)');
   }
 }
 

@@ -122,6 +122,19 @@ def make_fixtures(out: Path) -> dict[str, Any]:
     return manifest
 
 
+def verify_batch(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Verify many documents in one ``dbvc verify-batch`` run; one result per item, in order.
+
+    Each item is ``{"kind": "credential" | "presentation", "document": ..., "resources":
+    {url: document}, "challenge": ..., "domain": ..., "now": ISO}`` (all but the first two
+    optional; a presentation needs a challenge).
+    """
+    results = run_dbvc(["verify-batch"], {"items": items}).get("results")
+    if not isinstance(results, list) or len(results) != len(items):
+        raise DbvcError(f"verify-batch returned {results!r} for {len(items)} items")
+    return results
+
+
 def verify_args(case: dict[str, Any], fixtures_dir: Path) -> list[str]:
     """The ``dbvc`` arguments that verify one manifest case (credential or presentation)."""
     presentation = case["kind"] == "presentation"

@@ -438,7 +438,7 @@ def test_undefined_term_and_unknown_context() -> None:
     signed["@context"] = [*signed["@context"], "https://example.org/unknown/v1"]
     result = only(check(signed))
     assert result.code is ProblemCode.CONTEXT_UNKNOWN
-    assert result.could_not_check
+    assert not result.could_not_check  # refused (never fetched): a failure, not "could not check"
     with pytest.raises(InputError) as info:
         sign(document={**plain, "notInTheContext": 1})
     assert info.value.code is ProblemCode.JSONLD_UNDEFINED_TERM

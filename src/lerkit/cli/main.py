@@ -11,6 +11,7 @@ Exit codes (docs/cli.md):
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -18,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -26,7 +26,13 @@ from rich.table import Table
 
 from lerkit.config import Settings, SettingsError
 from lerkit.core.dids.key import did_key
-from lerkit.core.errors import InputError, KeyFormatError, LerkitError, ProblemCode
+from lerkit.core.errors import (
+    InputError,
+    KeyFormatError,
+    LerkitError,
+    ProblemCode,
+    SigningError,
+)
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.model.vc import parse_datetime
 from lerkit.core.report import CheckStatus, Verdict, VerificationReport
@@ -63,36 +69,61 @@ err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 # ----------------------------------------------------------------------------- helpers
 
 
+MAX_DEPTH = 64
+"""Deepest JSON nesting accepted as input. Real credentials are a dozen levels deep; much
+deeper input would only exhaust Python's recursion limit (json, copy, JSON-LD expansion)."""
+
+
 def _read_input(source: str) -> bytes:
     try:
         if source == "-":
             return sys.stdin.buffer.read()
         return Path(source).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _read_json(source: str) -> JsonObject | str:
+    name = "stdin" if source == "-" else source
     try:
-        return parse_document(_read_input(source))
+        doc = parse_document(_read_input(source))
     except InputError as exc:
-        raise InputError(f"{source}: {exc}", exc.code) from exc
+        raise InputError(f"{name}: {exc}", exc.code) from exc
+    except RecursionError as exc:  # json.loads on very deeply nested input
+        raise InputError(f"{name}: JSON nested too deeply (over {MAX_DEPTH} levels)") from exc
+    if _depth(doc) > MAX_DEPTH:
+        raise InputError(f"{name}: JSON nested too deeply (over {MAX_DEPTH} levels)")
+    return doc
 
 
 def _read_object(source: str, what: str) -> JsonObject:
     doc = _read_json(source)
     if not isinstance(doc, dict):
-        raise InputError(f"{source}: expected a JSON {what}, got a JWT")
+        name = "stdin" if source == "-" else source
+        raise InputError(f"{name}: expected a JSON {what}, got a JWT")
     return doc
 
 
-def _now(value: str | None) -> datetime:
+def _now(value: str | None, option: str = "--now") -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
         return parse_datetime(value)
     except LerkitError as exc:
-        raise InputError(f"--now: {exc}") from exc
+        raise InputError(f"{option}: {exc}") from exc
 
 
 def _resources(pairs: list[str] | None) -> dict[str, JsonObject]:
@@ -101,7 +132,10 @@ def _resources(pairs: list[str] | None) -> dict[str, JsonObject]:
         url, sep, path = pair.partition("=")
         if not sep or not url or not path:
             raise InputError(f"--resource expects URL=FILE, got {pair!r}")
-        docs[url] = _read_object(path, "document")
+        try:
+            docs[url] = _read_object(path, "document")
+        except InputError as exc:
+            raise InputError(f"--resource {url}: {exc.message}", exc.code) from exc
     return docs
 
 
@@ -216,14 +250,29 @@ def key_generate(
         "publicKeyMultibase": key.public_key.multikey,
         "secretKeyMultibase": key.secret_multikey,
     }
-    try:
-        fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-    except OSError as exc:
-        raise InputError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    write_secret_file(out_path, json.dumps(data, indent=2) + "\n")
     out.print(did)
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600, atomically.
+
+    A new file is written beside ``path`` and renamed over it, so an existing key file is
+    never left half-written, and ``--force`` over a world-readable file does not keep its
+    old permissions (``O_TRUNC`` on an existing file would).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 @did_app.command("resolve")
@@ -267,7 +316,7 @@ def credential_sign(
         credential,
         private_key,
         verification_method=vm,
-        created=_now(created),
+        created=_now(created, "--created"),
         suite=suite or default_suite(private_key),
     )
     _emit_json(signed)
@@ -377,6 +426,9 @@ def presentation_verify(
 # ----------------------------------------------------------------------------- status lists
 
 
+STATUS_PURPOSES = ("revocation", "suspension")
+
+
 @status_app.command("create")
 def status_list_create(
     url: Annotated[str, typer.Option(help="the URL the list credential will be published at")],
@@ -387,12 +439,16 @@ def status_list_create(
     """Create an empty, signed BitstringStatusListCredential."""
     from lerkit.core.status import BitstringStatusList
 
+    if purpose not in STATUS_PURPOSES:
+        raise InputError(f"--purpose must be one of {', '.join(STATUS_PURPOSES)}, got {purpose!r}")
     private_key, vm = load_key(key)
     status_list = BitstringStatusList.new(length=length)
     _emit_json(_sign_list(url, purpose, status_list, private_key, vm))
 
 
-def _sign_list(url: str, purpose: str, status_list: Any, key: PrivateKey, vm: str) -> JsonObject:
+def _sign_list(
+    url: str, purpose: str | list[str], status_list: Any, key: PrivateKey, vm: str
+) -> JsonObject:
     from lerkit.core.issuer import default_suite, issue
     from lerkit.core.status import status_list_credential
 
@@ -405,19 +461,42 @@ def _sign_list(url: str, purpose: str, status_list: Any, key: PrivateKey, vm: st
     return signed
 
 
-def _list_of(list_credential: JsonObject) -> tuple[str, str, Any]:
+def _list_of(list_credential: JsonObject) -> tuple[str, str | list[str], Any]:
+    """URL, statusPurpose (a string, or a list of them) and bits of a list credential."""
     from lerkit.core.status import BitstringStatusList
 
     subject = list_credential.get("credentialSubject")
     if not isinstance(subject, dict) or "encodedList" not in subject:
         raise InputError("not a BitstringStatusListCredential (no credentialSubject.encodedList)")
     purpose = subject.get("statusPurpose", "revocation")
-    if isinstance(purpose, list):
+    if isinstance(purpose, list) and len(purpose) == 1:
         purpose = purpose[0]
+    if not (
+        isinstance(purpose, str)
+        or (isinstance(purpose, list) and purpose and all(isinstance(p, str) for p in purpose))
+    ):
+        raise InputError(
+            "the status list's statusPurpose must be a string or a list of strings, "
+            f"got {json.dumps(purpose)}"
+        )
     url = list_credential.get("id")
     if not isinstance(url, str):
         raise InputError("the status list credential has no id (its URL)")
-    return url, str(purpose), BitstringStatusList.decode(subject["encodedList"])
+    return url, purpose, BitstringStatusList.decode(subject["encodedList"])
+
+
+def _check_list_issuer(list_credential: JsonObject, vm: str) -> None:
+    """Refuse to re-sign someone else's list: the result would be issued by the wrong DID."""
+    issuer = list_credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    controller = vm.split("#", 1)[0]
+    if issuer != controller:
+        raise SigningError(
+            f"the status list's issuer is {issuer}, but the key belongs to {controller}: "
+            "sign with the key that issued the list",
+            ProblemCode.ISSUER_MISMATCH,
+        )
 
 
 @status_app.command("set")
@@ -429,8 +508,10 @@ def status_list_set(
 ) -> None:
     """Set (revoke / suspend) or clear an entry and print the re-signed list credential."""
     private_key, vm = load_key(key)
-    url, purpose, status_list = _list_of(_read_object(source, "status list credential"))
-    if clear and purpose == "revocation":
+    list_credential = _read_object(source, "status list credential")
+    url, purpose, status_list = _list_of(list_credential)
+    _check_list_issuer(list_credential, vm)
+    if clear and "revocation" in ([purpose] if isinstance(purpose, str) else purpose):
         raise InputError("revocation cannot be undone: a revocation bit is never cleared")
     status_list.set(index, 0 if clear else 1)
     _emit_json(_sign_list(url, purpose, status_list, private_key, vm))
@@ -444,7 +525,8 @@ def status_list_check(
     """Print the value of one entry of a status list (no signature check: use verify)."""
     _url, purpose, status_list = _list_of(_read_object(list_file, "status list credential"))
     value = status_list.get(index)
-    out.print(f"{purpose} index {index}: {'SET' if value else 'not set'} ({value})")
+    what = purpose if isinstance(purpose, str) else "/".join(purpose)
+    out.print(f"{what} index {index}: {'SET' if value else 'not set'} ({value})")
     raise typer.Exit(EXIT_INVALID if value else EXIT_OK)
 
 
@@ -472,33 +554,70 @@ def tour(
     run_tour(workdir, out)
 
 
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", help="print the version")] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # Eager: runs while parsing, before the group asks for a command (`lerkit --version`
+    # has no command, which would otherwise be a usage error).
+    if value:
         from lerkit import __version__
 
         out.print(f"lerkit {__version__}")
         raise typer.Exit(0)
 
 
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="print the version", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Issue, hold, present and verify Learning and Employment Records."""
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"[red]error:[/] {escape(message)}")
+    err.print(f"[red]error:[/] {escape(' '.join(message.split()))}")
     sys.exit(code)
+
+
+def _exception_classes(name: str) -> tuple[type[Exception], ...]:
+    """``name`` from click and from the copy of click that recent typer releases vendor
+    (``typer._click``): typer raises the latter, and click itself may not be installed."""
+    found: list[type[Exception]] = []
+    for module_name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        cls = getattr(module, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception) and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+_NO_ARGS_IS_HELP = _exception_classes("NoArgsIsHelpError")
+_USAGE_ERRORS = _exception_classes("UsageError")
+_CLICK_ERRORS = _exception_classes("ClickException")
+_ABORTS: tuple[type[BaseException], ...] = (typer.Abort, *_exception_classes("Abort"))
 
 
 def run(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every error into one line and an exit code."""
     try:
-        result = app(args=argv, standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        hint = f" (see `lerkit {exc.ctx.command_path.partition(' ')[2]} --help`)" if exc.ctx else ""
-        _fail(exc.format_message().replace("\n", " ") + hint, EXIT_USAGE)
-    except click.exceptions.Abort:
+        result = app(args=argv, prog_name="lerkit", standalone_mode=False)
+    except _NO_ARGS_IS_HELP as exc:  # `lerkit` or `lerkit key` alone: show the help
+        # typer's rich help is printed while the error is built; plain click's is its message
+        if _format(exc).strip():
+            err.print(_format(exc), markup=False)
+        sys.exit(EXIT_USAGE)
+    except _USAGE_ERRORS as exc:
+        ctx = getattr(exc, "ctx", None)
+        path = ctx.command_path.partition(" ")[2] if ctx is not None else ""
+        hint = f" (see `lerkit {path} --help`)".replace("  ", " ") if ctx is not None else ""
+        _fail(_format(exc) + hint, EXIT_USAGE)
+    except _ABORTS:
         _fail("aborted", EXIT_USAGE)
-    except click.exceptions.ClickException as exc:
-        _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
+    except _CLICK_ERRORS as exc:
+        _fail(_format(exc), EXIT_USAGE)
     except LerkitError as exc:
         _fail(f"{exc.message} [{exc.code}]", EXIT_USAGE)
     except KeyboardInterrupt:
@@ -506,6 +625,11 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 — the last edge: never a traceback for the user
         _fail(f"internal error ({type(exc).__name__}): {exc} — please report this", EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def _format(exc: Exception) -> str:
+    format_message = getattr(exc, "format_message", None)
+    return str(format_message() if callable(format_message) else exc)
 
 
 __all__ = ["ProblemCode", "app", "load_key", "print_report", "run"]

@@ -15,6 +15,7 @@ from rich.panel import Panel
 from lerkit.bootstrap import build_verifier
 from lerkit.config import Settings
 from lerkit.core.dids.key import did_key
+from lerkit.core.errors import InputError
 from lerkit.core.holder import create_presentation, sign_presentation
 from lerkit.core.issuer import issue
 from lerkit.core.keys import KeyType, PrivateKey
@@ -26,10 +27,15 @@ from lerkit.demo import DEMO_STATUS_LIST_URL, demo_badge
 
 def _write(path: Path, value: Any) -> None:
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8")
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _write_key(path: Path, key: PrivateKey) -> str:
+    from lerkit.cli.main import write_secret_file
+
     did = did_key(key.public_key)
     data = {
         "type": "Multikey",
@@ -38,9 +44,7 @@ def _write_key(path: Path, key: PrivateKey) -> str:
         "publicKeyMultibase": key.public_key.multikey,
         "secretKeyMultibase": key.secret_multikey,
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
+    write_secret_file(path, json.dumps(data, indent=2) + "\n")
     return did
 
 
@@ -58,7 +62,10 @@ def _signed_list(
 def run_tour(workdir: Path, console: Console) -> None:
     from lerkit.cli.main import print_report
 
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. --workdir names a file
+        raise InputError(f"--workdir {workdir}: {exc.strerror or exc}") from exc
     now = datetime.now(UTC).replace(microsecond=0)
 
     def step(n: int, title: str, detail: str) -> None:
@@ -141,8 +148,9 @@ def run_tour(workdir: Path, console: Console) -> None:
     console.print()
     console.print(
         f"[bold green]Tour complete.[/] Files are in {workdir}/. Try:\n"
-        f"  .venv/bin/lerkit credential verify {workdir}/signed.json "
-        f"--resource {DEMO_STATUS_LIST_URL}={workdir}/status-list.json"
+        f"  lerkit credential verify {workdir}/signed.json "
+        f"--resource {DEMO_STATUS_LIST_URL}={workdir}/status-list.json",
+        soft_wrap=True,  # a command to copy: never broken across lines
     )
 
 

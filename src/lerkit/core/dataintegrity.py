@@ -42,6 +42,7 @@ from lerkit.core.errors import (
     ProblemCode,
     ResolutionError,
     SigningError,
+    could_not_check,
 )
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader, default_loader
 from lerkit.core.keys import KeyType, PrivateKey, PublicKey
@@ -56,23 +57,6 @@ ACCEPTED_METHOD_TYPES = frozenset(
     {"Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKey2020"}
 )
 """Verification method types whose key the suites accept (the key type is checked too)."""
-
-_COULD_NOT_CHECK = frozenset(
-    {
-        ProblemCode.DID_UNRESOLVABLE,
-        ProblemCode.CONTEXT_UNKNOWN,
-        ProblemCode.FETCH_FAILED,
-        ProblemCode.FETCH_TOO_LARGE,
-        ProblemCode.FETCH_REFUSED,
-    }
-)
-_INVALID_RESOLUTION = frozenset(
-    {
-        ProblemCode.VERIFICATION_METHOD_NOT_FOUND,
-        ProblemCode.VERIFICATION_METHOD_NOT_AUTHORIZED,
-        ProblemCode.DID_DOCUMENT_INVALID,
-    }
-)
 
 _DATETIME_STAMP = re.compile(
     r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
@@ -486,10 +470,9 @@ class _Verifier:
             hash_data = suite.hash(canonical_config, canonical_document, public_key.key_type)
             suite.verify(hash_data, proof["proofValue"], public_key)
         except LerkitError as exc:
-            could_not_check = exc.code in _COULD_NOT_CHECK or (
-                isinstance(exc, ResolutionError) and exc.code not in _INVALID_RESOLUTION
+            return ProofCheck(
+                proof, False, exc.code, exc.message, could_not_check(exc), method
             )
-            return ProofCheck(proof, False, exc.code, exc.message, could_not_check, method)
         return ProofCheck(
             proof,
             True,

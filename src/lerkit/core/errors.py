@@ -153,3 +153,24 @@ class SigningError(LerkitError):
     """Signing was refused, e.g. the credential's issuer does not control the key."""
 
     default_code = ProblemCode.SIGNING_REFUSED
+
+
+UNCHECKABLE_CODES: frozenset[ProblemCode] = frozenset(
+    {
+        ProblemCode.DID_UNRESOLVABLE,
+        ProblemCode.STATUS_UNRESOLVABLE,
+        ProblemCode.JWT_KEY_UNRESOLVABLE,
+        ProblemCode.FETCH_FAILED,
+        ProblemCode.FETCH_REFUSED,
+        ProblemCode.FETCH_TOO_LARGE,
+    }
+)
+"""Codes that mean "could not check": something needed (a DID document, a status list, a
+key) was not available *now*. Everything else that stops a check — an unknown context, an
+unsupported DID method, a key that is not where the proof says — is a failure: lerkit will
+never accept that document as it is."""
+
+
+def could_not_check(exc: LerkitError) -> bool:
+    """True when ``exc`` means a check could not be made, rather than that it failed."""
+    return exc.code in UNCHECKABLE_CODES

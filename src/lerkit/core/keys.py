@@ -25,6 +25,8 @@ from lerkit.core.types import JsonObject
 
 
 class KeyType(StrEnum):
+    """The key types lerkit signs and verifies with."""
+
     ED25519 = "Ed25519"
     P256 = "P-256"
     P384 = "P-384"

@@ -15,6 +15,8 @@ from lerkit.core.types import JsonObject
 
 
 class CheckStatus(StrEnum):
+    """How one check came out."""
+
     PASS = "pass"  # noqa: S105 — a check status, not a password
     WARNING = "warning"
     FAIL = "fail"
@@ -23,6 +25,8 @@ class CheckStatus(StrEnum):
 
 
 class Verdict(StrEnum):
+    """The overall answer: valid, invalid, or indeterminate (could not check)."""
+
     VALID = "valid"
     INVALID = "invalid"
     INDETERMINATE = "indeterminate"  # nothing failed, but something could not be checked
@@ -44,6 +48,8 @@ class Check(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check: its status, a stable problem code when not passed, and plain words."""
+
     check: Check
     status: CheckStatus
     message: str
@@ -62,6 +68,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class VerificationReport:
+    """Every check of one credential or presentation (and of the credentials inside it)."""
+
     kind: str  # "credential" | "presentation"
     format: str  # "ldp" (Data Integrity) | "jwt" (VC-JOSE)
     checks: tuple[CheckResult, ...]

@@ -15,15 +15,23 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from lerkit.core import dataintegrity, jose
 from lerkit.core.dids.base import DidResolver, split_did_url
-from lerkit.core.errors import InputError, LerkitError, ProblemCode, ResolutionError
+from lerkit.core.errors import (
+    InputError,
+    LerkitError,
+    ProblemCode,
+    ResolutionError,
+    could_not_check,
+)
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader, default_loader, expand
 from lerkit.core.model import schema as ob_schema
 from lerkit.core.model.vc import basic_shape_errors, issuer_id, parse_datetime
-from lerkit.core.report import Check, CheckResult, CheckStatus, VerificationReport
+from lerkit.core.report import Check, CheckResult, CheckStatus, Verdict, VerificationReport
 from lerkit.core.status import check_status
+from lerkit.core.suites import suite_for_proof
 from lerkit.core.types import JsonObject
 
 S = CheckStatus
@@ -60,6 +68,19 @@ class VerifyContext:
     canonicalizer: Canonicalizer | None = None
     check_schema: bool = True
 
+    def __post_init__(self) -> None:
+        _check_now(self.now)
+
+
+def _check_now(now: object) -> None:
+    if not isinstance(now, datetime):
+        raise InputError("now must be a datetime (e.g. datetime.now(UTC))")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError(
+            "now must be timezone-aware (e.g. datetime.now(UTC)); a naive time "
+            "cannot be compared with the credential's dates"
+        )
+
 
 def _r(
     check: Check, status: CheckStatus, message: str, code: ProblemCode | None = None, **details: Any
@@ -79,7 +100,12 @@ def _stamp(now: datetime) -> str:
 
 
 def verify_credential(credential: JsonObject | str, ctx: VerifyContext) -> VerificationReport:
-    """Verify a credential: Data Integrity JSON, a VC-JWT string, or an enveloped credential."""
+    """Verify a credential: Data Integrity JSON, a VC-JWT string, or an enveloped credential.
+
+    Raises only :class:`InputError` for a caller mistake (a naive ``ctx.now``); anything
+    wrong with the credential is in the report.
+    """
+    _check_now(ctx.now)
     if isinstance(credential, str):
         return _verify_jwt_credential(credential.strip(), ctx)
     if not isinstance(credential, dict):
@@ -105,9 +131,13 @@ def _verify_ldp_credential(credential: JsonObject, ctx: VerifyContext) -> Verifi
         else _not_run(Check.SCHEMA, "not run: the credential is malformed")
     )
     if contexts.status is not S.PASS:
-        checks.append(_not_run(Check.PROOF, "not run: the JSON-LD could not be processed"))
+        why = (
+            "not run: a context it needs is not available"
+            if contexts.status is S.COULD_NOT_CHECK
+            else "not run: the JSON-LD could not be processed"
+        )
+        checks.append(_not_run(Check.PROOF, why))
         checks.append(_not_run(Check.ISSUER, "not run: no proof was checked"))
-        proof_checks: list[dataintegrity.ProofCheck] = []
     else:
         proof_checks = dataintegrity.verify_proofs(
             credential,
@@ -117,7 +147,7 @@ def _verify_ldp_credential(credential: JsonObject, ctx: VerifyContext) -> Verifi
             loader=ctx.loader,
             canonicalizer=ctx.canonicalizer,
         )
-        checks.append(_proof_result(proof_checks))
+        checks.append(_proof_result(proof_checks, "credential"))
         checks.append(_issuer_check(credential, proof_checks))
     checks.append(_validity_check(credential, ctx.now))
     checks.append(_status_check(credential, ctx))
@@ -130,60 +160,71 @@ def _verify_ldp_credential(credential: JsonObject, ctx: VerifyContext) -> Verifi
     )
 
 
+def _jwt_failure(kind: str, ctx: VerifyContext, exc: LerkitError) -> VerificationReport:
+    """The report of a JWT whose signature could not be verified (or was refused)."""
+    malformed = exc.code in (ProblemCode.JWT_MALFORMED, ProblemCode.ENVELOPE_MALFORMED)
+    status = S.COULD_NOT_CHECK if could_not_check(exc) else S.FAIL
+    first = Check.SYNTAX
+    checks = [
+        _r(first, S.FAIL, str(exc), exc.code)
+        if malformed
+        else _r(first, S.PASS, "the JWT is well formed"),
+        _not_run(Check.CONTEXTS, "not run: the JWT signature was not verified"),
+    ]
+    if kind == "credential":
+        checks.append(_not_run(Check.SCHEMA, "not run: the JWT signature was not verified"))
+    checks.append(
+        _not_run(Check.PROOF, "not run: the JWT is malformed")
+        if malformed
+        else _r(Check.PROOF, status, str(exc), exc.code)
+    )
+    owner = Check.ISSUER if kind == "credential" else Check.HOLDER
+    checks.append(_not_run(owner, "not run: no signature was verified"))
+    if kind == "credential":
+        checks.append(_not_run(Check.VALIDITY, "not run: the JWT signature was not verified"))
+        checks.append(_not_run(Check.STATUS, "not run: the JWT signature was not verified"))
+    else:
+        checks.append(_not_run(Check.CREDENTIALS, "not run: the JWT signature was not verified"))
+    return VerificationReport(
+        kind=kind, format="jwt", checks=tuple(checks), verified_at=_stamp(ctx.now)
+    )
+
+
 def _verify_jwt_credential(token: str, ctx: VerifyContext) -> VerificationReport:
     checks: list[CheckResult] = []
     try:
         result = jose.verify_jwt(token, ctx.resolver, now=ctx.now)
-    except ResolutionError as exc:
-        return _jwt_unverifiable(token, ctx, exc)
     except LerkitError as exc:
-        status = S.FAIL
-        return VerificationReport(
-            kind="credential",
-            format="jwt",
-            checks=(
-                _r(
-                    Check.SYNTAX,
-                    S.PASS if exc.code is not ProblemCode.JWT_MALFORMED else S.FAIL,
-                    "the JWT is well formed"
-                    if exc.code is not ProblemCode.JWT_MALFORMED
-                    else str(exc),
-                    None if exc.code is not ProblemCode.JWT_MALFORMED else exc.code,
-                ),
-                _r(Check.PROOF, status, str(exc), exc.code)
-                if exc.code is not ProblemCode.JWT_MALFORMED
-                else _not_run(Check.PROOF, "not run: the JWT is malformed"),
-            ),
-            verified_at=_stamp(ctx.now),
-        )
+        return _jwt_failure("credential", ctx, exc)
     credential = result.document
-    checks.append(_syntax_check(credential))
+    if result.kind != "credential":
+        return _jwt_failure(
+            "credential",
+            ctx,
+            InputError(
+                "the JWT holds a presentation, not a credential", ProblemCode.JWT_TYPE_MISMATCH
+            ),
+        )
+    syntax = _syntax_check(credential)
+    checks.append(syntax)
     checks.append(_contexts_check(credential, ctx))
-    checks.append(_schema_check(credential, ctx))
+    checks.append(
+        _schema_check(credential, ctx)
+        if syntax.status is S.PASS
+        else _not_run(Check.SCHEMA, "not run: the credential is malformed")
+    )
     vm = result.verification_method
     checks.append(
         _r(
             Check.PROOF,
             S.PASS,
             f"JWS signature ({result.header.get('alg')}) verified "
-            f"with {vm.id if vm else 'the key'}",
+            f"with {vm.id if vm else 'the key in the token header'}",
             verificationMethod=vm.id if vm else None,
         )
     )
-    iss = _safe_issuer(credential)
-    if vm is not None and iss is not None and _controls(iss, vm.controller, vm.id):
-        checks.append(_r(Check.ISSUER, S.PASS, f"the issuer {iss} controls the signing key"))
-    else:
-        checks.append(
-            _r(
-                Check.ISSUER,
-                S.FAIL,
-                f"the signing key is controlled by {vm.controller if vm else '?'}, "
-                f"not by the issuer {iss}",
-                ProblemCode.ISSUER_MISMATCH,
-            )
-        )
-    checks.append(_validity_check(credential, ctx.now))
+    checks.append(_jwt_signer_check(Check.ISSUER, _safe_issuer(credential), result))
+    checks.append(_validity_check(credential, ctx.now, result))
     checks.append(_status_check(credential, ctx))
     return VerificationReport(
         kind="credential",
@@ -194,15 +235,58 @@ def _verify_jwt_credential(token: str, ctx: VerifyContext) -> VerificationReport
     )
 
 
-def _jwt_unverifiable(token: str, ctx: VerifyContext, exc: LerkitError) -> VerificationReport:
-    return VerificationReport(
-        kind="credential",
-        format="jwt",
-        checks=(
-            _r(Check.SYNTAX, S.PASS, "the JWT is well formed"),
-            _r(Check.PROOF, S.COULD_NOT_CHECK, str(exc), exc.code),
-        ),
-        verified_at=_stamp(ctx.now),
+def _origin(url: str) -> tuple[str, str] | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return parts.scheme, parts.netloc.lower()
+
+
+def _jwt_signer_check(check: Check, owner: str | None, result: jose.JwtVerification) -> CheckResult:
+    """Does the issuer (or holder) of a JWT control the key that signed it?"""
+    code = ProblemCode.ISSUER_MISMATCH if check is Check.ISSUER else ProblemCode.HOLDER_MISMATCH
+    who = "issuer" if check is Check.ISSUER else "holder"
+    if owner is None:
+        if check is Check.HOLDER:
+            return _r(check, S.WARNING, "the presentation names no holder")
+        return _r(
+            check, S.FAIL, "the credential has no usable issuer id", ProblemCode.ISSUER_MALFORMED
+        )
+    vm = result.verification_method
+    if vm is not None:
+        if _controls(owner, vm.controller, vm.id):
+            return _r(check, S.PASS, f"the {who} {owner} controls the signing key {vm.id}")
+        return _r(
+            check,
+            S.FAIL,
+            f"the {who} is {owner}, but the signing key {vm.id} is controlled by {vm.controller}",
+            code,
+        )
+    if result.key_source == "kid":
+        # a bare JWK served at the kid URL: bound to whoever publishes that site
+        kid = str(result.header.get("kid", ""))
+        if _origin(kid) is not None and _origin(kid) == _origin(owner):
+            return _r(
+                check,
+                S.PASS,
+                f"the signing key was published at {kid}, on the {who}'s own site",
+            )
+        return _r(
+            check,
+            S.FAIL,
+            f"the signing key was published at {kid}, which is not the {who} {owner}'s site",
+            code,
+        )
+    # key_source == "jwk": the token carries its own key; nothing ties it to anyone
+    return _r(
+        check,
+        S.COULD_NOT_CHECK,
+        f"the token carries its own key (jwk header) and nothing ties that key to the "
+        f"{who} {owner}, so who signed it could not be checked",
+        ProblemCode.JWT_KEY_UNRESOLVABLE,
     )
 
 
@@ -250,8 +334,12 @@ def _syntax_check(credential: JsonObject) -> CheckResult:
 
 
 def _contexts_check(doc: JsonObject, ctx: VerifyContext) -> CheckResult:
+    """Expand the document without its proofs: a proof's own terms are its suite's business
+    (the proof check canonicalizes each proof), and a proof of a type lerkit does not know
+    must not make the credential itself unreadable."""
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
     try:
-        expand(doc, ctx.loader or default_loader())
+        expand(unsecured, ctx.loader or default_loader())
     except LerkitError as exc:
         return _r(Check.CONTEXTS, S.FAIL, str(exc), exc.code)
     return _r(Check.CONTEXTS, S.PASS, "every context is known and every term is defined")
@@ -266,54 +354,123 @@ def _schema_check(credential: JsonObject, ctx: VerifyContext) -> CheckResult:
             return _not_run(
                 Check.SCHEMA, "no published JSON Schema applies to this credential type"
             )
-        issues = ob_schema.validate(credential, schema_id)
+        # the automatic choice: a VC 1.1 credential gets one schema.unknown issue
+        issues = ob_schema.validate(credential)
     except LerkitError as exc:
         return _r(Check.SCHEMA, S.FAIL, str(exc), exc.code)
-    if issues:
-        text = "; ".join(str(i) for i in issues[:5])
-        more = f" (and {len(issues) - 5} more)" if len(issues) > 5 else ""
-        code = ProblemCode(next((i.code for i in issues if i.code), ProblemCode.SCHEMA_INVALID))
+    name = schema_id.rsplit("/", 1)[-1]
+    unknown = [i for i in issues if i.code == ProblemCode.SCHEMA_UNKNOWN]
+    invalid = [i for i in issues if i.code != ProblemCode.SCHEMA_UNKNOWN]
+    if invalid:
+        text = "; ".join(str(i) for i in invalid[:5])
+        more = f" (and {len(invalid) - 5} more)" if len(invalid) > 5 else ""
         return _r(
             Check.SCHEMA,
             S.FAIL,
-            f"the credential does not match {schema_id.rsplit('/', 1)[-1]}: {text}{more}",
-            code,
+            f"the credential does not match {name}: {text}{more}",
+            ProblemCode.SCHEMA_INVALID,
             schema=schema_id,
-            issues=[str(i) for i in issues],
+            issues=[str(i) for i in invalid],
         )
-    return _r(
-        Check.SCHEMA, S.PASS, f"valid against {schema_id.rsplit('/', 1)[-1]}", schema=schema_id
+    if unknown:
+        # no schema we have applies (e.g. VC Data Model 1.1): not checked, which is not
+        # a failure; said plainly so nobody reads it as "valid against the schema"
+        return _r(
+            Check.SCHEMA,
+            S.WARNING,
+            "not schema-checked: " + unknown[0].message,
+            ProblemCode.SCHEMA_UNKNOWN,
+            schema=schema_id,
+        )
+    return _r(Check.SCHEMA, S.PASS, f"valid against {name}", schema=schema_id)
+
+
+def _unsupported(p: dataintegrity.ProofCheck) -> bool:
+    """A proof of a type or cryptosuite lerkit does not implement: not checked, not invalid."""
+    if p.code is ProblemCode.PROOF_UNSUPPORTED:
+        return True
+    if p.ok or not isinstance(p.proof, dict):
+        return False
+    try:
+        suite_for_proof(p.proof)
+    except LerkitError as exc:
+        return exc.code is ProblemCode.PROOF_UNSUPPORTED
+    return False
+
+
+def _as_unsupported(p: dataintegrity.ProofCheck) -> dataintegrity.ProofCheck:
+    """The check of a proof lerkit has no suite for, as "could not check"."""
+    proof = p.proof if isinstance(p.proof, dict) else {}
+    kind = proof.get("cryptosuite") or proof.get("type")
+    return dataintegrity.ProofCheck(
+        proof,
+        False,
+        ProblemCode.PROOF_UNSUPPORTED,
+        f"proof type {kind!r} is not supported by lerkit, so that proof was not checked",
+        True,
+        p.verification_method,
     )
 
 
-def _proof_result(proof_checks: list[dataintegrity.ProofCheck]) -> CheckResult:
-    if not proof_checks:
-        return _r(Check.PROOF, S.FAIL, "the credential has no proof", ProblemCode.PROOF_MISSING)
-    good = [p for p in proof_checks if p.ok]
-    bad = [p for p in proof_checks if not p.ok]
+def _proof_result(proof_checks: list[dataintegrity.ProofCheck], what: str) -> CheckResult:
+    """One result for all proofs.
+
+    fail: a proof is shown wrong. pass: every proof verifies. warning: some verify and the
+    others could not be checked (a suite lerkit does not implement, an unavailable key).
+    could_not_check: none verifies and none is shown wrong.
+    """
+    if not proof_checks or proof_checks[0].code is ProblemCode.PROOF_MISSING:
+        return _r(Check.PROOF, S.FAIL, f"the {what} has no proof", ProblemCode.PROOF_MISSING)
+
+    def vm_of(p: dataintegrity.ProofCheck) -> object:
+        if p.verification_method:
+            return p.verification_method.id
+        return p.proof.get("verificationMethod") if isinstance(p.proof, dict) else None
+
+    checks = [_as_unsupported(p) if not p.ok and _unsupported(p) else p for p in proof_checks]
+    unchecked = [p for p in checks if not p.ok and p.could_not_check]
+    invalid = [p for p in checks if not p.ok and not p.could_not_check]
+    good = [p for p in checks if p.ok]
     per_proof = [
         {
             "ok": p.ok,
+            "status": "pass" if p.ok else ("could_not_check" if p.could_not_check else "fail"),
             "code": str(p.code) if p.code else None,
             "message": p.message,
-            "verificationMethod": p.verification_method.id
-            if p.verification_method
-            else (p.proof.get("verificationMethod") if isinstance(p.proof, dict) else None),
+            "verificationMethod": vm_of(p),
         }
-        for p in proof_checks
+        for p in checks
     ]
-    if not bad:
-        n = len(good)
+    proof_checks = checks
+    n = len(proof_checks)
+    if invalid:
+        first = invalid[0]
+        prefix = "" if n == 1 else f"proof #{proof_checks.index(first) + 1} of {n}: "
+        return _r(Check.PROOF, S.FAIL, prefix + first.message, first.code, proofs=per_proof)
+    if not unchecked:
         return _r(
             Check.PROOF,
             S.PASS,
             "the proof verifies" if n == 1 else f"all {n} proofs verify",
             proofs=per_proof,
         )
-    invalid = [p for p in bad if not p.could_not_check]
-    first = (invalid or bad)[0]
-    status = S.FAIL if invalid else S.COULD_NOT_CHECK
-    return _r(Check.PROOF, status, first.message, first.code, proofs=per_proof)
+    first = unchecked[0]
+    if good:
+        return _r(
+            Check.PROOF,
+            S.WARNING,
+            f"{len(good)} of {n} proofs verify; the others could not be checked "
+            f"(proof #{proof_checks.index(first) + 1}: {first.message})",
+            first.code,
+            proofs=per_proof,
+        )
+    return _r(
+        Check.PROOF,
+        S.COULD_NOT_CHECK,
+        first.message if n == 1 else f"no proof could be checked: {first.message}",
+        first.code,
+        proofs=per_proof,
+    )
 
 
 def _controls(subject: str, controller: str, vm_id: str) -> bool:
@@ -358,7 +515,9 @@ def _issuer_check(
     )
 
 
-def _validity_check(doc: JsonObject, now: datetime) -> CheckResult:
+def _validity_check(
+    doc: JsonObject, now: datetime, jwt: jose.JwtVerification | None = None
+) -> CheckResult:
     start_key, end_key = ("validFrom", "validUntil")
     if (
         "validFrom" not in doc
@@ -370,7 +529,9 @@ def _validity_check(doc: JsonObject, now: datetime) -> CheckResult:
         start = parse_datetime(doc[start_key]) if start_key in doc else None
         end = parse_datetime(doc[end_key]) if end_key in doc else None
     except LerkitError as exc:
-        return _r(Check.VALIDITY, S.FAIL, str(exc), ProblemCode.VALIDITY_MALFORMED)
+        return _r(
+            Check.VALIDITY, S.FAIL, f"{start_key}/{end_key}: {exc}", ProblemCode.VALIDITY_MALFORMED
+        )
     if start is not None and now < start:
         return _r(
             Check.VALIDITY,
@@ -385,9 +546,25 @@ def _validity_check(doc: JsonObject, now: datetime) -> CheckResult:
             f"expired at {doc[end_key]} (now {_stamp(now)})",
             ProblemCode.VALIDITY_EXPIRED,
         )
+    if jwt is not None:
+        # the JWT's own nbf/exp bound the token whatever the credential says
+        if ProblemCode.VALIDITY_NOT_YET_VALID in jwt.time_findings and jwt.not_before:
+            return _r(
+                Check.VALIDITY,
+                S.FAIL,
+                f"the JWT is not valid before {_stamp(jwt.not_before)} (nbf; now {_stamp(now)})",
+                ProblemCode.VALIDITY_NOT_YET_VALID,
+            )
+        if ProblemCode.VALIDITY_EXPIRED in jwt.time_findings and jwt.expires:
+            return _r(
+                Check.VALIDITY,
+                S.FAIL,
+                f"the JWT expired at {_stamp(jwt.expires)} (exp; now {_stamp(now)})",
+                ProblemCode.VALIDITY_EXPIRED,
+            )
     if start is None and end is None:
         return _r(Check.VALIDITY, S.PASS, "no validity period: valid indefinitely")
-    span = " to ".join(x for x in (doc.get(start_key, "…"), doc.get(end_key, "…")))
+    span = " to ".join(str(x) for x in (doc.get(start_key, "…"), doc.get(end_key, "…")))
     return _r(Check.VALIDITY, S.PASS, f"within its validity period ({span})")
 
 
@@ -396,17 +573,19 @@ _PURPOSE_CODES = {
     "suspension": ProblemCode.STATUS_SUSPENDED,
 }
 
+_ORDER = [S.FAIL, S.COULD_NOT_CHECK, S.WARNING, S.PASS, S.NOT_RUN]
+
 
 def _status_check(doc: JsonObject, ctx: VerifyContext) -> CheckResult:
     entries = doc.get("credentialStatus")
     if entries is None:
         return _not_run(Check.STATUS, "the credential has no status entry")
     entry_list = entries if isinstance(entries, list) else [entries]
-    results: list[CheckResult] = []
-    for entry in entry_list:
-        results.append(_one_status(entry, ctx))
-    order = [S.FAIL, S.COULD_NOT_CHECK, S.WARNING, S.PASS, S.NOT_RUN]
-    worst = min(results, key=lambda r: order.index(r.status))
+    if not entry_list:
+        return _not_run(Check.STATUS, "the credential has no status entry")
+    issuer = _safe_issuer(doc)
+    results = [_one_status(entry, issuer, ctx) for entry in entry_list]
+    worst = min(results, key=lambda r: _ORDER.index(r.status))
     if len(results) == 1:
         return worst
     return _r(
@@ -418,7 +597,34 @@ def _status_check(doc: JsonObject, ctx: VerifyContext) -> CheckResult:
     )
 
 
-def _one_status(entry: Any, ctx: VerifyContext) -> CheckResult:
+def _list_issuer_check(
+    url: str, list_credential: JsonObject, list_checks: list[dataintegrity.ProofCheck]
+) -> CheckResult | None:
+    """None when the list's issuer controls the key that signed it, else the failure."""
+    list_issuer = _safe_issuer(list_credential)
+    if list_issuer is None:
+        return _r(
+            Check.STATUS,
+            S.FAIL,
+            f"the status list {url} has no usable issuer",
+            ProblemCode.STATUS_LIST_INVALID,
+            url=url,
+        )
+    for p in list_checks:
+        vm = p.verification_method
+        if p.ok and vm is not None and _controls(list_issuer, vm.controller, vm.id):
+            return None
+    return _r(
+        Check.STATUS,
+        S.FAIL,
+        f"the status list {url} names {list_issuer} as issuer, but it was not signed "
+        "with a key of that issuer",
+        ProblemCode.STATUS_LIST_INVALID,
+        url=url,
+    )
+
+
+def _one_status(entry: Any, issuer: str | None, ctx: VerifyContext) -> CheckResult:
     if not isinstance(entry, dict):
         return _r(
             Check.STATUS,
@@ -427,7 +633,7 @@ def _one_status(entry: Any, ctx: VerifyContext) -> CheckResult:
             ProblemCode.STATUS_LIST_INVALID,
         )
     url = entry.get("statusListCredential")
-    if not isinstance(url, str):
+    if not isinstance(url, str) or not url:
         try:
             check_status(entry, {})  # let the status module name the problem
         except LerkitError as exc:
@@ -443,7 +649,19 @@ def _one_status(entry: Any, ctx: VerifyContext) -> CheckResult:
         list_credential = ctx.status_lists.get(url)
     except LerkitError as exc:
         return _r(
-            Check.STATUS, S.COULD_NOT_CHECK, str(exc), ProblemCode.STATUS_UNRESOLVABLE, url=url
+            Check.STATUS,
+            S.COULD_NOT_CHECK,
+            f"could not get the status list: {exc}",
+            ProblemCode.STATUS_UNRESOLVABLE,
+            url=url,
+        )
+    if not isinstance(list_credential, dict):
+        return _r(
+            Check.STATUS,
+            S.FAIL,
+            f"the status list {url} is not a JSON object",
+            ProblemCode.STATUS_LIST_INVALID,
+            url=url,
         )
     list_checks = dataintegrity.verify_proofs(
         list_credential,
@@ -452,15 +670,34 @@ def _one_status(entry: Any, ctx: VerifyContext) -> CheckResult:
         loader=ctx.loader,
         canonicalizer=ctx.canonicalizer,
     )
-    if not list_checks or not any(p.ok for p in list_checks):
+    if not any(p.ok for p in list_checks):
         why = list_checks[0].message if list_checks else "it has no proof"
-        could_not = bool(list_checks) and all(p.could_not_check for p in list_checks)
+        could_not = all(p.could_not_check or _unsupported(p) for p in list_checks)
         return _r(
             Check.STATUS,
             S.COULD_NOT_CHECK if could_not else S.FAIL,
-            f"the status list {url} does not verify: {why}",
+            f"the status list {url} "
+            f"{'could not be checked' if could_not else 'does not verify'}: {why}",
+            ProblemCode.STATUS_UNRESOLVABLE if could_not else ProblemCode.STATUS_LIST_INVALID,
+            url=url,
+        )
+    bad_signer = _list_issuer_check(url, list_credential, list_checks)
+    if bad_signer is not None:
+        return bad_signer
+    list_issuer = _safe_issuer(list_credential)
+    if issuer is not None and list_issuer != issuer:
+        # Bitstring Status List allows another issuer for the list, but nothing then says
+        # the credential's issuer delegated its status to that party: the status is not
+        # known (as the JS library's verifyMatchingIssuers default), though the credential
+        # is not shown invalid either.
+        return _r(
+            Check.STATUS,
+            S.COULD_NOT_CHECK,
+            f"the status list {url} was issued by {list_issuer}, not by the credential's "
+            f"issuer {issuer}; lerkit only trusts status lists from the credential's issuer",
             ProblemCode.STATUS_LIST_INVALID,
             url=url,
+            listIssuer=list_issuer,
         )
     list_validity = _validity_check(list_credential, ctx.now)
     if list_validity.status is S.FAIL:
@@ -473,7 +710,7 @@ def _one_status(entry: Any, ctx: VerifyContext) -> CheckResult:
         )
     try:
         # The list is identified by the URL it was obtained from; its own `id` may differ
-        # (the 1EdTech fixtures publish one list under another URL). Its proof and
+        # (the 1EdTech fixtures publish one list under another URL). Its proof, issuer and
         # validity were checked above.
         result = check_status(entry, list_credential, check_list_url=False)
     except LerkitError as exc:
@@ -522,7 +759,10 @@ def verify_presentation(
     """Verify a presentation and every credential in it.
 
     ``challenge`` (and ``domain`` when given) must match the holder's authentication proof.
+    A presentation without a proof fails when a challenge or domain is expected; otherwise
+    it is reported with a warning (nothing shows who presented it).
     """
+    _check_now(ctx.now)
     if isinstance(presentation, str):
         return _verify_jwt_presentation(presentation.strip(), ctx, challenge, domain)
     if not isinstance(presentation, dict):
@@ -543,7 +783,27 @@ def verify_presentation(
         checks.append(_r(Check.SYNTAX, S.PASS, "the presentation follows the VC data model"))
     contexts = _contexts_check(presentation, ctx)
     checks.append(contexts)
-    if contexts.status is S.PASS:
+    if presentation.get("proof") in (None, []):
+        if challenge is not None or domain is not None:
+            checks.append(
+                _r(
+                    Check.PROOF,
+                    S.FAIL,
+                    "the presentation has no proof, but a challenge or domain was expected",
+                    ProblemCode.PROOF_MISSING,
+                )
+            )
+        else:
+            checks.append(
+                _r(
+                    Check.PROOF,
+                    S.WARNING,
+                    "the presentation has no proof: nothing shows who presented it",
+                    ProblemCode.PROOF_MISSING,
+                )
+            )
+        checks.append(_not_run(Check.HOLDER, "not run: the presentation is not signed"))
+    elif contexts.status is S.PASS:
         proof_checks = dataintegrity.verify_proofs(
             presentation,
             resolver=ctx.resolver,
@@ -554,7 +814,7 @@ def verify_presentation(
             loader=ctx.loader,
             canonicalizer=ctx.canonicalizer,
         )
-        checks.append(_proof_result(proof_checks))
+        checks.append(_proof_result(proof_checks, "presentation"))
         checks.append(_holder_check(presentation, proof_checks))
     else:
         checks.append(_not_run(Check.PROOF, "not run: the JSON-LD could not be processed"))
@@ -579,15 +839,23 @@ def _verify_jwt_presentation(
     try:
         result = jose.verify_jwt(token, ctx.resolver, now=ctx.now)
     except LerkitError as exc:
-        status = S.COULD_NOT_CHECK if isinstance(exc, ResolutionError) else S.FAIL
-        return VerificationReport(
-            kind="presentation",
-            format="jwt",
-            checks=(_r(Check.PROOF, status, str(exc), exc.code),),
-            verified_at=_stamp(ctx.now),
+        return _jwt_failure("presentation", ctx, exc)
+    if result.kind != "presentation":
+        return _jwt_failure(
+            "presentation",
+            ctx,
+            InputError(
+                "the JWT holds a credential, not a presentation", ProblemCode.JWT_TYPE_MISMATCH
+            ),
         )
     vp = result.document
-    checks = [_r(Check.SYNTAX, S.PASS, "the JWT is well formed")]
+    problems = _presentation_shape(vp)
+    checks = [
+        _r(Check.SYNTAX, S.FAIL, "; ".join(problems), ProblemCode.PRESENTATION_MALFORMED)
+        if problems
+        else _r(Check.SYNTAX, S.PASS, "the presentation follows the VC data model"),
+        _contexts_check(vp, ctx),
+    ]
     payload = result.payload
     nonce = payload.get("nonce")
     aud = payload.get("aud")
@@ -600,7 +868,7 @@ def _verify_jwt_presentation(
                 ProblemCode.PROOF_CHALLENGE_MISMATCH,
             )
         )
-    elif domain is not None and domain not in (_as_list(aud)):
+    elif domain is not None and domain not in _as_list(aud):
         checks.append(
             _r(
                 Check.PROOF,
@@ -609,22 +877,19 @@ def _verify_jwt_presentation(
                 ProblemCode.PROOF_DOMAIN_MISMATCH,
             )
         )
-    else:
-        checks.append(_r(Check.PROOF, S.PASS, "JWS signature verified"))
-    vm = result.verification_method
-    holder = vp.get("holder")
-    holder_id = holder.get("id") if isinstance(holder, dict) else holder
-    if vm is not None and isinstance(holder_id, str) and _controls(holder_id, vm.controller, vm.id):
-        checks.append(_r(Check.HOLDER, S.PASS, f"the holder {holder_id} controls the signing key"))
+    elif ProblemCode.VALIDITY_EXPIRED in result.time_findings:
+        checks.append(
+            _r(Check.PROOF, S.FAIL, "the presentation JWT has expired", ProblemCode.PROOF_EXPIRED)
+        )
     else:
         checks.append(
-            _r(
-                Check.HOLDER,
-                S.FAIL,
-                "the presentation's signer is not its holder",
-                ProblemCode.HOLDER_MISMATCH,
-            )
+            _r(Check.PROOF, S.PASS, f"JWS signature ({result.header.get('alg')}) verified")
         )
+    holder = vp.get("holder")
+    holder_id = holder.get("id") if isinstance(holder, dict) else holder
+    checks.append(
+        _jwt_signer_check(Check.HOLDER, holder_id if isinstance(holder_id, str) else None, result)
+    )
     reports = tuple(verify_credential(c, ctx) for c in _as_list(vp.get("verifiableCredential")))
     checks.append(_credentials_check(reports))
     return VerificationReport(
@@ -648,6 +913,10 @@ def _presentation_shape(vp: JsonObject) -> list[str]:
         problems.append("the first @context must be the VC v2 (or v1.1) context")
     if "VerifiablePresentation" not in _types(vp):
         problems.append("type must include VerifiablePresentation")
+    holder = vp.get("holder")
+    holder_id = holder.get("id") if isinstance(holder, dict) else holder
+    if holder is not None and not isinstance(holder_id, str):
+        problems.append("holder must be a URL or an object whose id is a URL")
     return problems
 
 
@@ -681,33 +950,45 @@ def _holder_check(vp: JsonObject, proof_checks: list[dataintegrity.ProofCheck]) 
     )
 
 
+def _first_code(report: VerificationReport, status: CheckStatus) -> ProblemCode | None:
+    for c in report.checks:
+        if c.status is status and c.code is not None:
+            return c.code
+    return None
+
+
 def _credentials_check(reports: tuple[VerificationReport, ...]) -> CheckResult:
     if not reports:
         return _not_run(Check.CREDENTIALS, "the presentation holds no credential")
-    bad = [i for i, r in enumerate(reports) if r.verdict.value == "invalid"]
-    unsure = [i for i, r in enumerate(reports) if r.verdict.value == "indeterminate"]
+    bad = [i for i, r in enumerate(reports) if r.verdict is Verdict.INVALID]
+    unsure = [i for i, r in enumerate(reports) if r.verdict is Verdict.INDETERMINATE]
+    per_credential = [{"verdict": str(r.verdict), "codes": r.codes} for r in reports]
     if bad:
         first = reports[bad[0]]
-        codes = first.codes
+        failed = next(c for c in first.checks if c.status is S.FAIL)
         return _r(
             Check.CREDENTIALS,
             S.FAIL,
-            f"credential #{bad[0] + 1} is not valid: "
-            f"{first.problems[0].message if first.problems else 'invalid'}",
-            ProblemCode(codes[0]) if codes else ProblemCode.PROOF_INVALID,
+            f"credential #{bad[0] + 1} is not valid: {failed.message}",
+            failed.code or ProblemCode.CREDENTIAL_MALFORMED,
+            credentials=per_credential,
         )
     if unsure:
+        first = reports[unsure[0]]
+        unchecked = next(c for c in first.checks if c.status is S.COULD_NOT_CHECK)
         return _r(
             Check.CREDENTIALS,
             S.COULD_NOT_CHECK,
-            f"credential #{unsure[0] + 1} could not be fully checked",
-            ProblemCode(reports[unsure[0]].codes[0]) if reports[unsure[0]].codes else None,
+            f"credential #{unsure[0] + 1} could not be fully checked: {unchecked.message}",
+            unchecked.code,
+            credentials=per_credential,
         )
     n = len(reports)
     return _r(
         Check.CREDENTIALS,
         S.PASS,
         "the credential is valid" if n == 1 else f"all {n} credentials are valid",
+        credentials=per_credential,
     )
 
 

@@ -13,6 +13,7 @@ from lerkit.core.jsonld.rdfc import (
     canonicalize,
     default_canonicalizer,
     expand,
+    warm_up,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "default_loader",
     "expand",
     "jcs",
+    "warm_up",
 ]

@@ -20,14 +20,16 @@ from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
 
 from lerkit.core.errors import ContextUnknownError, JsonLdError, LerkitError, ProblemCode
+from lerkit.core.jsonld import fastpath
 from lerkit.core.jsonld.loader import DocumentLoader, default_loader
 from lerkit.core.types import JsonObject
 
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
 
 # pyld's process-wide context caches are not thread-safe (LRU evictions raise KeyError
-# under concurrent use); every call into pyld from this module holds this lock.
-_PYLD_LOCK = threading.RLock()
+# under concurrent use); every call into pyld from this module holds this lock (the same
+# lock guards the memo of ``fastpath``).
+_PYLD_LOCK: threading.RLock = fastpath.LOCK
 
 
 class Canonicalizer(Protocol):
@@ -124,11 +126,25 @@ def expand(document: JsonObject, loader: DocumentLoader | None = None) -> list[A
     """Expand ``document`` in safe mode; raise :class:`JsonLdError` on anything lossy."""
     if not isinstance(document, dict):
         raise JsonLdError("a JSON-LD document must be a JSON object")
-    options = {"documentLoader": loader or default_loader(), "base": None}
+    loader = loader or default_loader()
     with _PYLD_LOCK:
         try:
-            processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
-            expanded: list[Any] = processor.expand(document, options)
+            processor: jsonld.JsonLdProcessor
+            if loader is default_loader():
+                # the bundled contexts only: context processing is memoized (see fastpath)
+                options: dict[str, Any] = {
+                    "documentLoader": fastpath.bundled_loader(),
+                    "contextResolver": fastpath.new_resolver(),
+                    "base": None,
+                }
+                processor = fastpath.FastProcessor(on_property_dropped=_raise_dropped)
+            else:
+                options = {"documentLoader": loader, "base": None}
+                processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
+            source: JsonObject = document
+            if type(document) is dict:
+                source = fastpath.CloneOnDeepcopy(document)  # a faster private copy
+            expanded: list[Any] = processor.expand(source, options)
         except LerkitError:
             raise
         except Exception as exc:  # pyld raises plain and wrapped errors of many kinds
@@ -163,16 +179,29 @@ def _dataset(document: JsonObject, loader: DocumentLoader) -> dict[str, Any]:
     return dataset
 
 
-class _URDNA2015WithHash(URDNA2015):  # type: ignore[misc]
-    """RDFC-1.0 with another hash than SHA-256 (RDFC-1.0 §4.4: the hash is a parameter;
-    ecdsa-rdfc-2019 with P-384 uses SHA-384, which changes the blank-node labels)."""
+class _URDNA2015(URDNA2015):  # type: ignore[misc]
+    """pyld's RDFC-1.0 with a choice of hash (RDFC-1.0 §4.4: the hash is a parameter;
+    ecdsa-rdfc-2019 with P-384 uses SHA-384, which changes the blank-node labels), and
+    without a ``copy.deepcopy`` per blank-node component in Hash First Degree Quads (a
+    blank node component is a flat ``{type, value}`` object of strings: a shallow copy is
+    the same)."""
 
-    def __init__(self, hash_algorithm: str) -> None:
+    def __init__(self, hash_algorithm: str = "sha256") -> None:
         super().__init__()
         self._hash_algorithm = hash_algorithm
 
     def create_hash(self) -> Any:
         return hashlib.new(self._hash_algorithm)
+
+    def modify_first_degree_component(self, id_: str, component: Any, key: str) -> Any:
+        if component["type"] != "blank node":
+            return component
+        copied = dict(component)
+        copied["value"] = "_:a" if component["value"] == id_ else "_:z"
+        return copied
+
+
+_URDNA2015WithHash = _URDNA2015  # the name it had before
 
 
 class PyldCanonicalizer:
@@ -198,11 +227,7 @@ class PyldCanonicalizer:
         dataset = _dataset(document, loader)
         with _PYLD_LOCK:
             try:
-                canon = (
-                    URDNA2015()
-                    if self.hash_algorithm == "sha256"
-                    else _URDNA2015WithHash(self.hash_algorithm)
-                )
+                canon = _URDNA2015(self.hash_algorithm)
                 out: str = canon.main(dataset, {"format": "application/n-quads"})
             except Exception as exc:
                 raise _translate(exc) from exc
@@ -232,6 +257,94 @@ def canonicalize(
     return (canonicalizer or _DEFAULT).canonicalize(document, loader or default_loader())
 
 
+_WARM_VC2 = "https://www.w3.org/ns/credentials/v2"
+_WARM_OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+_WARM_ED2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+
+def _warm_documents() -> list[JsonObject]:
+    """A tiny OB 3.0 credential touching the usual nodes, and proof configurations."""
+    badge: JsonObject = {
+        "@context": [_WARM_VC2, _WARM_OB3],
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:example:warm", "type": ["Profile"], "name": "w"},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "name": "w",
+        "credentialSubject": {
+            "id": "did:example:subject",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/a",
+                "type": ["Achievement"],
+                "name": "w",
+                "criteria": {"narrative": "w"},
+                "alignment": [
+                    {"type": ["Alignment"], "targetName": "w", "targetUrl": "https://example.org/t"}
+                ],
+                "resultDescription": [
+                    {
+                        "id": "https://example.org/r",
+                        "type": ["ResultDescription"],
+                        "name": "w",
+                        "resultType": "Percent",
+                    }
+                ],
+            },
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": "w",
+                    "identityType": "emailAddress",
+                    "hashed": False,
+                }
+            ],
+            "result": [{"type": ["Result"], "value": "1", "status": "Completed"}],
+        },
+        "evidence": [{"id": "https://example.org/e", "type": ["Evidence"], "name": "w"}],
+        "credentialStatus": [
+            {
+                "id": "https://example.org/status/1#0",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "0",
+                "statusListCredential": "https://example.org/status/1",
+            }
+        ],
+    }
+    proof: JsonObject = {
+        "@context": [_WARM_VC2, _WARM_OB3],
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2024-01-01T00:00:00Z",
+        "verificationMethod": "did:example:warm#key-1",
+        "proofPurpose": "assertionMethod",
+    }
+    legacy: JsonObject = {
+        **badge,
+        "@context": [_WARM_VC2, _WARM_OB3, _WARM_ED2020],
+    }
+    legacy_proof: JsonObject = {
+        "@context": [_WARM_VC2, _WARM_OB3, _WARM_ED2020],
+        "type": "Ed25519Signature2020",
+        "created": "2024-01-01T00:00:00Z",
+        "verificationMethod": "did:example:warm#key-1",
+        "proofPurpose": "assertionMethod",
+    }
+    return [badge, proof, legacy, legacy_proof]
+
+
+def warm_up() -> None:
+    """Fill the context caches for OB 3.0 / VC 2.0 / Data Integrity (a few milliseconds).
+
+    Call once at start-up (CLI, server): the first credential then costs what the next
+    ones do. Pure: no I/O beyond reading the bundled contexts; safe to call repeatedly and
+    from any thread.
+    """
+    for document in _warm_documents():
+        _DEFAULT.canonicalize(document, default_loader())
+
+
 __all__ = [
     "Canonicalizer",
     "ContextUnknownError",
@@ -239,4 +352,5 @@ __all__ = [
     "canonicalize",
     "default_canonicalizer",
     "expand",
+    "warm_up",
 ]
