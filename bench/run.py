@@ -301,7 +301,9 @@ def fmt(value: float | None) -> str:
 
 
 def ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.2f}x" if a / b >= 0.1 else f"{a / b:.3f}x"
 
 
 def main() -> int:

@@ -348,7 +348,11 @@ def _check_policy(
 
 def _resolve_method(proof: JsonObject, resolver: DidResolver) -> VerificationMethod:
     method_id: str = proof["verificationMethod"]
-    base, _ = split_did_url(method_id)
+    base, fragment = split_did_url(method_id)
+    if fragment is None and base.startswith("did:key:"):
+        # A bare did:key names its one key (some issuers, e.g. in the 1EdTech fixtures,
+        # omit the fragment): read it as did:key:X#X.
+        method_id = f"{base}#{base[len('did:key:') :]}"
     controller_doc = resolver.resolve(base)
     if not isinstance(controller_doc, dict):
         raise ResolutionError(

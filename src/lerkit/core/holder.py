@@ -8,7 +8,7 @@ from typing import Any
 from lerkit.core import dataintegrity, jose
 from lerkit.core.dids.base import split_did_url
 from lerkit.core.errors import InputError, ProblemCode, SigningError
-from lerkit.core.issuer import ED25519_2020_CONTEXT, resolve_suite
+from lerkit.core.issuer import resolve_suite
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader
 from lerkit.core.keys import PrivateKey
 from lerkit.core.model.vc import VC_V2_CONTEXT
@@ -68,11 +68,6 @@ def sign_presentation(
         return jose.secure_presentation(
             presentation, key, verification_method, challenge=challenge, domain=domain
         )
-    document = dict(presentation)
-    if cryptosuite == "Ed25519Signature2020":
-        contexts = document.get("@context")
-        if isinstance(contexts, list) and ED25519_2020_CONTEXT not in contexts:
-            document["@context"] = [*contexts, ED25519_2020_CONTEXT]
     options = dataintegrity.ProofOptions(
         cryptosuite=cryptosuite,
         verification_method=verification_method,
@@ -81,6 +76,7 @@ def sign_presentation(
         challenge=challenge,
         domain=domain,
     )
+    # add_proof appends the suite's context when the document lacks it
     return dataintegrity.add_proof(
-        document, key, options, loader=loader, canonicalizer=canonicalizer
+        presentation, key, options, loader=loader, canonicalizer=canonicalizer
     )

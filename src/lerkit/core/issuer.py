@@ -12,8 +12,6 @@ from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.model.vc import basic_shape_errors, issuer_id
 from lerkit.core.types import JsonObject
 
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
-
 SUITES: dict[str, str] = {
     "eddsa-rdfc-2022": "eddsa-rdfc-2022",
     "eddsa-jcs-2022": "eddsa-jcs-2022",
@@ -91,17 +89,13 @@ def issue(
     cryptosuite = resolve_suite(suite, key)
     if cryptosuite == "vc-jwt":
         return jose.secure_credential(credential, key, verification_method)
-    document = dict(credential)
-    if cryptosuite == "Ed25519Signature2020":
-        contexts = document.get("@context")
-        if isinstance(contexts, list) and ED25519_2020_CONTEXT not in contexts:
-            document["@context"] = [*contexts, ED25519_2020_CONTEXT]
     options = dataintegrity.ProofOptions(
         cryptosuite=cryptosuite,
         verification_method=verification_method,
         proof_purpose="assertionMethod",
         created=created,
     )
+    # add_proof appends the suite's context when the document lacks it
     return dataintegrity.add_proof(
-        document, key, options, loader=loader, canonicalizer=canonicalizer
+        credential, key, options, loader=loader, canonicalizer=canonicalizer
     )
