@@ -11,7 +11,7 @@ from lerkit.core.errors import LerkitError, ProblemCode
 from lerkit.core.holder import create_presentation, sign_presentation
 from lerkit.core.issuer import issue
 from lerkit.core.keys import KeyType, PrivateKey, PublicKey
-from lerkit.core.report import Check, CheckResult, CheckStatus, VerificationReport, Verdict
+from lerkit.core.report import Check, CheckResult, CheckStatus, Verdict, VerificationReport
 from lerkit.core.verify import VerifyContext, verify_credential, verify_presentation
 
 __version__ = "0.1.0"

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,21 +235,6 @@ def files(inputs_dir: Path, keys: dict[str, Key]) -> Files:
             signed_list(keys["issuer"], DEMO_STATUS_LIST_URL, "revocation", 42),
         ),
     )
-
-
-@pytest.fixture
-def writer(tmp_path: Path) -> Iterator[Callable[[str, Any], Path]]:
-    """``writer(name, value)``: write JSON (or text, or bytes) into the test's tmp_path."""
-
-    def write(name: str, value: Any) -> Path:
-        path = tmp_path / name
-        if isinstance(value, bytes):
-            path.write_bytes(value)
-        else:
-            dump(path, value)
-        return path
-
-    yield write
 
 
 class Kit:

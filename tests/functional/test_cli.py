@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,25 @@ def test_group_without_command_shows_help(cli: Any) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_console_script(tmp_path: Path) -> None:
+    """The installed ``lerkit`` script (pyproject [project.scripts]) is the same program."""
+    script = Path(sys.executable).parent / "lerkit"
+    if not script.exists():
+        pytest.skip("lerkit is not installed as a script next to this interpreter")
+    ok = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0
+    assert ok.stdout.startswith("lerkit ")
+    bad = subprocess.run(
+        [script, "credential", "verify", tmp_path / "nope.json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: ")
+    assert bad.stderr.count("\n") == 1
+
+
 def test_contexts(cli: Any) -> None:
     result = cli("contexts")
     assert result.code == 0, result.stderr
@@ -81,7 +102,8 @@ def test_key_generate(cli: Any, tmp_path: Path, key_type: str, prefix: str) -> N
     result = cli("key", "generate", "--out", "k.key", "--type", key_type)
     assert result.code == 0, result.stderr
     did = result.stdout.strip()
-    assert DID_KEY.match(did) and did.startswith(prefix), did
+    assert DID_KEY.match(did), did
+    assert did.startswith(prefix), did
     path = tmp_path / "k.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     data = json.loads(path.read_text())
@@ -89,10 +111,6 @@ def test_key_generate(cli: Any, tmp_path: Path, key_type: str, prefix: str) -> N
     assert data["id"] == f"{did}#{data['publicKeyMultibase']}"
     assert data["secretKeyMultibase"].startswith("z")
     assert did == f"did:key:{data['publicKeyMultibase']}"
-    # the key works: its did:key resolves to a document naming the same key
-    resolved = cli("did", "resolve", did)
-    assert resolved.code == 0, resolved.stderr
-    assert resolved.json()["id"] == did
 
 
 def test_key_generate_refuses_to_overwrite(cli: Any, tmp_path: Path) -> None:
@@ -103,7 +121,8 @@ def test_key_generate_refuses_to_overwrite(cli: Any, tmp_path: Path) -> None:
     again = cli("key", "generate", "-o", path)
     assert again.code == 2
     line = again.error_line()
-    assert "exists" in line and "--force" in line
+    assert "exists" in line
+    assert "--force" in line
     assert again.stdout == ""
     assert path.read_bytes() == before
     # --force replaces it, and a world-readable file becomes 0600 (not kept at 0644)
@@ -161,7 +180,9 @@ def test_did_web(cli: Any, tmp_path: Path, kit: Any, keys: Any, files: Any) -> N
     offline = cli("did", "resolve", did)
     assert offline.code == 2
     line = offline.error_line()
-    assert "--resource" in line and "--allow-network" in line and url in line
+    assert "--resource" in line
+    assert "--allow-network" in line
+    assert url in line
 
     key = kit.write_key(tmp_path / "web.key", KeyType.ED25519, f"{did}#key-1")
     document = kit.dump(
@@ -233,7 +254,8 @@ def test_sign_and_verify_every_suite(
     )  # fmt: skip
     assert report.code == 0, report.stdout + report.stderr
     body = report.json()
-    assert body["verified"] is True and body["verdict"] == "valid"
+    assert body["verified"] is True
+    assert body["verdict"] == "valid"
     assert body["format"] == ("jwt" if suite == "vc-jwt" else "ldp")
     assert {c["status"] for c in body["checks"]} <= {"pass", "warning"}
 
@@ -264,7 +286,9 @@ def test_sign_refuses_an_issuer_that_is_not_the_key(
     result = cli("credential", "sign", "--key", keys["p256"].path, credential)
     assert result.code == 2
     line = result.error_line()
-    assert "issuer" in line and keys["issuer"].did in line and keys["p256"].did in line
+    assert "issuer" in line
+    assert keys["issuer"].did in line
+    assert keys["p256"].did in line
     assert result.stdout == ""
 
 
@@ -333,7 +357,9 @@ def test_revocation(cli: Any, tmp_path: Path, keys: Any, files: Any) -> None:
 
     assert cli(*args, "--resource", files.resource).code == 0
 
-    revoked = cli("status-list", "set", files.status_list, "--index", "42", "-k", keys["issuer"].path)
+    revoked = cli(
+        "status-list", "set", files.status_list, "--index", "42", "-k", keys["issuer"].path
+    )
     assert revoked.code == 0, revoked.stderr
     (tmp_path / "revoked.json").write_text(revoked.stdout)
     # the re-signed list is itself a valid credential
@@ -438,7 +464,9 @@ def test_presentation(cli: Any, tmp_path: Path, keys: Any, files: Any, suite: st
     assert wrong_domain.codes() & {"proof.domain_mismatch", "jwt.claims_mismatch"}
 
 
-def test_presentation_of_a_revoked_credential(cli: Any, tmp_path: Path, keys: Any, files: Any) -> None:
+def test_presentation_of_a_revoked_credential(
+    cli: Any, tmp_path: Path, keys: Any, files: Any
+) -> None:
     created = cli("presentation", "create", "-k", keys["holder"].path, "--challenge", "c",
                   files.signed)  # fmt: skip
     assert created.code == 0, created.stderr
@@ -474,7 +502,8 @@ def test_tour(cli: Any, tmp_path: Path) -> None:
     assert cli("credential", "verify", "t/signed.json", "--resource", resource).code == 0
     revoked = cli("credential", "verify", "t/signed.json", "--json",
                   "--resource", f"{DEMO_STATUS_LIST_URL}=t/status-list-revoked.json")  # fmt: skip
-    assert revoked.code == 1 and "status.revoked" in revoked.codes()
+    assert revoked.code == 1
+    assert "status.revoked" in revoked.codes()
     assert cli("presentation", "verify", "t/presentation.json", "--resource", resource).code == 0
     # the tour's files work with the other commands: re-sign its credential with its key
     resigned = cli("credential", "sign", "-k", "t/issuer.key", "t/credential.json")
@@ -500,6 +529,7 @@ def _bad_files(tmp: Path, keys: Any, files: Any) -> dict[str, Path]:
     issuer = json.loads(keys["issuer"].path.read_text())
     p256 = json.loads(keys["p256"].path.read_text())
     not_vc = json.loads(files.unsigned.read_text())
+    status_list = json.loads(files.status_list.read_text())
     del not_vc["issuer"]
     del not_vc["type"]
     contents: dict[str, Any] = {
@@ -515,6 +545,11 @@ def _bad_files(tmp: Path, keys: Any, files: Any) -> dict[str, Path]:
         "key-bad-multibase.key": {**issuer, "secretKeyMultibase": "z0OIl+/"},
         "key-wrong-header.key": {**issuer, "secretKeyMultibase": issuer["publicKeyMultibase"]},
         "key-mismatch.key": {**issuer, "publicKeyMultibase": p256["publicKeyMultibase"]},
+        "key-deep.key": "[" * 50_000 + "]" * 50_000,
+        "list-two-purposes.json": {
+            **status_list,
+            "credentialSubject": {**status_list["credentialSubject"], "statusPurpose": []},
+        },
     }
     paths = {}
     for name, value in contents.items():
@@ -540,6 +575,15 @@ BAD_INPUT: list[tuple[str, list[str], str | None, list[str]]] = [
     ("json-number-stdin", ["credential", "verify", "-"], "42", ["json object"]),
     ("binary", ["credential", "verify", "garbage.bin"], None, ["utf-8"]),
     ("deep-json", ["credential", "verify", "-"], "[" * 100_000 + "]" * 100_000, ["nested"]),
+    ("nan", ["credential", "verify", "-"], '{"a": NaN}', ["nan", "not json"]),
+    ("infinity", ["credential", "sign", "-k", ISSUER_KEY, "-"], '{"a": [-Infinity]}',
+     ["-inf", "not json"]),
+    ("lone-surrogate", ["credential", "verify", "-"], '{"name": "x\\ud800y"}',
+     ["surrogate", "\\ud800"]),
+    ("key-deep", ["credential", "sign", "-k", "key-deep.key", CREDENTIAL], None,
+     ["key file", "nested too deeply"]),
+    ("list-empty-purpose", ["status-list", "check", "list-two-purposes.json", "--index", "1"],
+     None, ["statuspurpose"]),
     ("sign-jwtish", ["credential", "sign", "-k", ISSUER_KEY, "jwtish.txt"], None, ["jwt"]),
     ("sign-not-vc", ["credential", "sign", "-k", ISSUER_KEY, "not-vc.json"], None,
      ["cannot sign", "issuer", "type"]),
@@ -567,8 +611,8 @@ BAD_INPUT: list[tuple[str, list[str], str | None, list[str]]] = [
      ["--resource", "url=file"]),
     ("resource-missing-file", ["credential", "verify", SIGNED, "--resource", "https://x/l=nope"],
      None, ["--resource", "nope"]),
-    ("resource-not-object", ["credential", "verify", SIGNED, "--resource", "https://x/l=array.json"],
-     None, ["--resource", "json object"]),
+    ("resource-not-object", ["credential", "verify", SIGNED, "--resource",
+                             "https://x/l=array.json"], None, ["--resource", "json object"]),
     ("now-not-a-date", ["credential", "verify", SIGNED, "--now", "yesterday"], None,
      ["--now", "yesterday"]),
     ("created-not-a-date", ["credential", "sign", "-k", ISSUER_KEY, "--created", "2024-13-45",

@@ -30,6 +30,7 @@ def fuzz(examples: int) -> settings:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
+
 VC_KEYS = [
     "@context", "id", "type", "issuer", "credentialSubject", "proof", "validFrom",
     "validUntil", "credentialStatus", "holder", "verifiableCredential", "cryptosuite",
@@ -44,6 +45,7 @@ scalars = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()  # NaN and ±Infinity too: json.loads accepts them
     | st.text(max_size=20)
+    | st.text(st.characters(blacklist_categories=()), max_size=4)  # lone surrogates too
     | st.sampled_from(
         [
             "VerifiableCredential",
@@ -62,8 +64,10 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(VC_KEYS) | st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(VC_KEYS) | st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=20,
 )
 
@@ -81,7 +85,13 @@ def _check(kit: Any, argv: list[str], stdin: bytes | str) -> Any:
         result.error_line()
     elif "--json" in argv:
         assert result.json()["verified"] is (result.code == 0)
+    elif result.code == 0 and result.stdout.startswith("{"):
+        json.loads(result.stdout, parse_constant=_not_json)  # strict JSON out: no NaN
     return result
+
+
+def _not_json(constant: str) -> None:
+    raise AssertionError(f"{constant} in the JSON the CLI printed")
 
 
 # ----------------------------------------------------------------------------- raw input
@@ -283,3 +293,52 @@ def test_mutated_key_file(
         _check(kit, ["credential", "sign", "-k", str(key_file), str(files.unsigned)], b"")
     finally:
         key_file.unlink()
+
+
+# ----------------------------------------------------------------------------- regressions
+# Crashes the fuzz once found in the core (deep nesting, lone surrogates): the core now
+# refuses such input itself (lerkit.core.jsonvalue), whatever the entry point.
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("part", ["header", "payload"])
+def test_jwt_with_deeply_nested_json(kit: Any, part: str) -> None:
+    deep = _b64(b"[" * 5000 + b"]" * 5000)
+    header = _b64(b'{"alg":"EdDSA","typ":"vc+jwt"}')
+    token = f"{deep}.{_b64(b'{}')}" if part == "header" else f"{header}.{deep}"
+    result = kit.invoke(["credential", "verify", "-", "--json"], f"{token}.{_b64(b'sig')}")
+    assert result.code in {1, 2}, result.stderr
+
+
+@pytest.mark.parametrize("operation", ["issue", "verify"])
+def test_core_lone_surrogate(kit: Any, keys: Any, files: Any, operation: str) -> None:
+    from lerkit.bootstrap import build_verifier
+    from lerkit.config import Settings
+    from lerkit.core.errors import LerkitError
+
+    if operation == "issue":
+        credential = kit.badge(keys["issuer"], keys["holder"], name="Data \ud800 Analysis")
+        with pytest.raises(LerkitError):
+            kit.sign(credential, keys["issuer"])
+    else:
+        signed = json.loads(files.signed.read_text())
+        signed["name"] = "Data \ud800 Analysis"
+        report = build_verifier(Settings()).verify_credential(signed)
+        assert report.verdict.value == "invalid"
+
+
+def test_core_issue_deeply_nested(kit: Any, keys: Any) -> None:
+    from lerkit.core.errors import LerkitError
+
+    deep: Any = "leaf"
+    for _ in range(500):
+        deep = {"description": deep}
+    credential = kit.badge(keys["issuer"], keys["holder"])
+    credential["credentialSubject"]["achievement"]["description"] = deep
+    with pytest.raises(LerkitError):
+        kit.sign(credential, keys["issuer"])

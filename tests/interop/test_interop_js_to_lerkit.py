@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from conftest import load_json, require
 from interop.node import make_fixtures, node_available, run_dbvc
 from lerkit.bootstrap import build_verifier
 from lerkit.config import Settings
+from support import load_json, require
 
 pytestmark = pytest.mark.interop
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from conftest import require
 from interop.node import node_available, verify_batch
 from lerkit.bootstrap import build_verifier
 from lerkit.config import Settings
@@ -34,6 +33,7 @@ from lerkit.core.report import VerificationReport
 from lerkit.core.status import BitstringStatusList, status_list_credential
 from lerkit.core.types import JsonObject
 from lerkit.demo import DEMO_STATUS_LIST_URL, demo_badge
+from support import require
 
 pytestmark = pytest.mark.interop
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from conftest import load_json, require
 from interop.node import DbvcError, make_fixtures, node_available, run_dbvc, verify_args
+from support import load_json, require
 
 pytestmark = pytest.mark.interop
 

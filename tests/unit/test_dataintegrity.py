@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import VECTORS, load_json
 from lerkit.core.dataintegrity import (
     ProofCheck,
     ProofOptions,
@@ -30,6 +29,7 @@ from lerkit.core.errors import (
 from lerkit.core.jsonld import DocumentLoader, PyldCanonicalizer, StaticDocumentLoader
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.types import JsonObject
+from support import VECTORS, load_json
 
 LOADER = StaticDocumentLoader()
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES
 from lerkit.core.dataintegrity import multikey_verification_method
 from lerkit.core.dids.base import split_did_url
 from lerkit.core.dids.resolver import MethodResolver
@@ -28,6 +27,7 @@ from lerkit.core.errors import KeyFormatError, ProblemCode, ResolutionError
 from lerkit.core.keys import PublicKey
 from lerkit.core.report import CheckStatus, Verdict
 from lerkit.core.verify import VerifyContext, parse_document, verify_credential
+from support import FIXTURES
 
 BASE = FIXTURES / "1edtech-validator"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)

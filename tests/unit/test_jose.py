@@ -31,7 +31,6 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES
 from lerkit.core.dids import MethodResolver, did_jwk, did_key
 from lerkit.core.errors import (
     CryptoError,
@@ -52,6 +51,7 @@ from lerkit.core.jose import (
 )
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.types import JsonObject
+from support import FIXTURES
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEY_TYPES = [KeyType.ED25519, KeyType.P256, KeyType.P384]

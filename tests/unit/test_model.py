@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, load_json
 from lerkit.core.errors import InputError, ProblemCode
 from lerkit.core.jsonld import canonicalize
 from lerkit.core.model import (
@@ -64,6 +63,7 @@ from lerkit.core.model import (
 )
 from lerkit.core.model.schema import CLR_ACHIEVEMENT_CREDENTIAL_SCHEMA
 from lerkit.core.status import status_entry
+from support import FIXTURES, load_json
 
 OB3_SPEC = FIXTURES / "ob3-spec" / "spec"
 VALIDATOR = FIXTURES / "1edtech-validator"

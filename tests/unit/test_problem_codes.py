@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
 from lerkit.core.errors import ProblemCode
+from support import ROOT
 
 DOC = ROOT / "docs" / "problem-codes.md"
 ROW = re.compile(r"^\|\s*`([a-z_.]+)`\s*\|")

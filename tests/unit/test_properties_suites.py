@@ -10,13 +10,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import VECTORS, load_json
 from lerkit.core.dataintegrity import ProofOptions, add_proof, verify_proofs
 from lerkit.core.dids import did_key, resolve_did_key
 from lerkit.core.errors import ResolutionError
 from lerkit.core.jsonld import StaticDocumentLoader
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.types import JsonObject
+from support import VECTORS, load_json
 
 LOADER = StaticDocumentLoader()
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

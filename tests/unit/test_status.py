@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, load_json
 from lerkit.core.errors import InputError, ProblemCode, StatusListError
 from lerkit.core.jsonld import canonicalize
 from lerkit.core.model import basic_shape_errors
@@ -31,6 +30,7 @@ from lerkit.core.status import (
     status_entry,
     status_list_credential,
 )
+from support import FIXTURES, load_json
 
 BSL = FIXTURES / "1edtech-validator" / "ob30" / "bit-string-list"
 LIST_URL = "https://issuer.example/status/1"

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from conftest import VECTORS, load_json
 from lerkit.core.dataintegrity import (
     ProofOptions,
     add_proof,
@@ -28,6 +27,7 @@ from lerkit.core.errors import ProblemCode, ResolutionError
 from lerkit.core.jsonld import StaticDocumentLoader
 from lerkit.core.keys import KeyType, PrivateKey, PublicKey
 from lerkit.core.suites import get_suite
+from support import VECTORS, load_json
 
 LOADER = StaticDocumentLoader()
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from conftest import VECTORS, load_json
 from lerkit.core.dataintegrity import ProofOptions, add_proof, parse_datetime, verify_proofs
 from lerkit.core.dids import resolve_did_key
 from lerkit.core.errors import ProblemCode, ResolutionError
 from lerkit.core.jsonld import StaticDocumentLoader
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.suites import get_suite
+from support import VECTORS, load_json
 
 ECDSA = VECTORS / "w3c-vc-di-ecdsa"
 LOADER = StaticDocumentLoader()

@@ -33,6 +33,7 @@ from lerkit.core.errors import (
     ProblemCode,
     SigningError,
 )
+from lerkit.core.jsonvalue import parse_json
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.model.vc import parse_datetime
 from lerkit.core.report import CheckStatus, Verdict, VerificationReport
@@ -69,11 +70,6 @@ err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 # ----------------------------------------------------------------------------- helpers
 
 
-MAX_DEPTH = 64
-"""Deepest JSON nesting accepted as input. Real credentials are a dozen levels deep; much
-deeper input would only exhaust Python's recursion limit (json, copy, JSON-LD expansion)."""
-
-
 def _read_input(source: str) -> bytes:
     try:
         if source == "-":
@@ -83,29 +79,12 @@ def _read_input(source: str) -> bytes:
         raise InputError(f"cannot read: {exc.strerror or exc}") from exc
 
 
-def _depth(value: object) -> int:
-    """Nesting depth of a parsed JSON value, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth <= MAX_DEPTH:
-                children = item.values() if isinstance(item, dict) else item
-                stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def _read_json(source: str) -> JsonObject | str:
     name = "stdin" if source == "-" else source
     try:
         doc = parse_document(_read_input(source))
     except InputError as exc:
         raise InputError(f"{name}: {exc}", exc.code) from exc
-    except RecursionError as exc:  # json.loads on very deeply nested input
-        raise InputError(f"{name}: JSON nested too deeply (over {MAX_DEPTH} levels)") from exc
-    if _depth(doc) > MAX_DEPTH:
-        raise InputError(f"{name}: JSON nested too deeply (over {MAX_DEPTH} levels)")
     return doc
 
 
@@ -142,11 +121,13 @@ def _resources(pairs: list[str] | None) -> dict[str, JsonObject]:
 def load_key(path: str) -> tuple[PrivateKey, str]:
     """Read a key file; returns the key and its verification method id."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise KeyFormatError(f"key file {path} is not JSON") from exc
+    try:
+        data = parse_json(raw)
+    except InputError as exc:
+        raise KeyFormatError(f"key file {path} is not usable JSON: {exc.message}") from exc
     if not isinstance(data, dict):
         raise KeyFormatError(f"key file {path} must hold a JSON object")
     if "secretKeyMultibase" in data:

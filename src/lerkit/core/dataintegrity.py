@@ -45,6 +45,7 @@ from lerkit.core.errors import (
     could_not_check,
 )
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader, default_loader
+from lerkit.core.jsonvalue import check_json_value
 from lerkit.core.keys import KeyType, PrivateKey, PublicKey
 from lerkit.core.suites import Cryptosuite, get_suite, suite_for_proof
 from lerkit.core.suites.base import hash_algorithm
@@ -226,6 +227,7 @@ def add_proof(
     """
     if not isinstance(document, dict):
         raise InputError("a document to sign must be a JSON object")
+    check_json_value(document, "the document to sign")
     suite = get_suite(options.cryptosuite)
     suite.check_key_type(key.key_type)
     _check_did_key(options.verification_method, key)
@@ -474,9 +476,7 @@ class _Verifier:
             hash_data = suite.hash(canonical_config, canonical_document, public_key.key_type)
             suite.verify(hash_data, proof["proofValue"], public_key)
         except LerkitError as exc:
-            return ProofCheck(
-                proof, False, exc.code, exc.message, could_not_check(exc), method
-            )
+            return ProofCheck(proof, False, exc.code, exc.message, could_not_check(exc), method)
         return ProofCheck(
             proof,
             True,
@@ -513,6 +513,10 @@ def verify_proofs(
     now = _aware(now, "now")
     if not isinstance(document, dict):
         return [_fail({}, ProblemCode.INPUT_MALFORMED, "the document is not a JSON object")]
+    try:
+        check_json_value(document, "the document")
+    except InputError as exc:
+        return [_fail({}, ProblemCode.INPUT_MALFORMED, exc.message)]
     raw = document.get("proof")
     if raw is None or raw == []:
         return [_fail({}, ProblemCode.PROOF_MISSING, "the document has no proof")]

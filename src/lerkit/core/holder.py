@@ -10,6 +10,7 @@ from lerkit.core.dids.base import split_did_url
 from lerkit.core.errors import InputError, ProblemCode, SigningError
 from lerkit.core.issuer import resolve_suite
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader
+from lerkit.core.jsonvalue import check_json_value
 from lerkit.core.keys import PrivateKey
 from lerkit.core.model.vc import VC_V2_CONTEXT
 from lerkit.core.types import JsonObject
@@ -55,6 +56,7 @@ def sign_presentation(
     """Sign as the holder (proof purpose ``authentication``), binding challenge and domain."""
     if not isinstance(presentation, dict):
         raise InputError("a presentation must be a JSON object", ProblemCode.PRESENTATION_MALFORMED)
+    check_json_value(presentation, "presentation")
     controller, _ = split_did_url(verification_method)
     holder = presentation.get("holder")
     holder_id = holder.get("id") if isinstance(holder, dict) else holder

@@ -8,6 +8,7 @@ from lerkit.core import dataintegrity, jose
 from lerkit.core.dids.base import split_did_url
 from lerkit.core.errors import InputError, ProblemCode, SigningError
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader
+from lerkit.core.jsonvalue import check_json_value
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.model.vc import basic_shape_errors, issuer_id
 from lerkit.core.types import JsonObject
@@ -82,6 +83,7 @@ def issue(
     """
     if not isinstance(credential, dict):
         raise InputError("a credential must be a JSON object", ProblemCode.CREDENTIAL_MALFORMED)
+    check_json_value(credential, "credential")
     errors = basic_shape_errors(credential)
     if errors:
         raise InputError("cannot sign: " + "; ".join(errors), ProblemCode.CREDENTIAL_MALFORMED)

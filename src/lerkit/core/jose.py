@@ -50,6 +50,7 @@ from lerkit.core.errors import (
     ProblemCode,
     ResolutionError,
 )
+from lerkit.core.jsonvalue import parse_json
 from lerkit.core.keys import PrivateKey
 from lerkit.core.multibase import b64url_decode, b64url_encode
 from lerkit.core.types import JsonObject
@@ -262,9 +263,9 @@ def _malformed(message: str) -> InputError:
 
 def _decode_part(part: str, what: str) -> JsonObject:
     try:
-        value = json.loads(b64url_decode(part).decode("utf-8"))
-    except (KeyFormatError, UnicodeDecodeError, ValueError) as exc:
-        raise _malformed(f"the {what} is not base64url-encoded JSON") from exc
+        value = parse_json(b64url_decode(part))
+    except (KeyFormatError, InputError) as exc:
+        raise _malformed(f"the {what} is not base64url-encoded JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise _malformed(f"the {what} is not a JSON object")
     return value

@@ -11,7 +11,6 @@ credentials (presentations).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -27,6 +26,7 @@ from lerkit.core.errors import (
     could_not_check,
 )
 from lerkit.core.jsonld import Canonicalizer, DocumentLoader, default_loader, expand
+from lerkit.core.jsonvalue import check_json_value, parse_json
 from lerkit.core.model import schema as ob_schema
 from lerkit.core.model.vc import basic_shape_errors, issuer_id, parse_datetime
 from lerkit.core.report import Check, CheckResult, CheckStatus, Verdict, VerificationReport
@@ -110,6 +110,10 @@ def verify_credential(credential: JsonObject | str, ctx: VerifyContext) -> Verif
         return _verify_jwt_credential(credential.strip(), ctx)
     if not isinstance(credential, dict):
         return _malformed("credential", "a credential must be a JSON object or a JWT", ctx)
+    try:
+        check_json_value(credential)
+    except InputError as exc:
+        return _malformed("credential", str(exc), ctx)
     if _types(credential) & {"EnvelopedVerifiableCredential"}:
         try:
             _media, token = jose.unenvelope(credential)
@@ -767,6 +771,10 @@ def verify_presentation(
         return _verify_jwt_presentation(presentation.strip(), ctx, challenge, domain)
     if not isinstance(presentation, dict):
         return _malformed("presentation", "a presentation must be a JSON object or a JWT", ctx)
+    try:
+        check_json_value(presentation)
+    except InputError as exc:
+        return _malformed("presentation", str(exc), ctx)
     if _types(presentation) & {"EnvelopedVerifiablePresentation"}:
         try:
             _media, token = jose.unenvelope(presentation)
@@ -1010,12 +1018,7 @@ def parse_document(text: str | bytes) -> JsonObject | str:
         raise InputError("input is empty")
     if stripped[0] not in '{["' and stripped.count(".") >= 2:
         return stripped  # compact JWS
-    try:
-        value = json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"input is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+    value = parse_json(stripped)
     if isinstance(value, str) and value.count(".") >= 2:
         return value
     if not isinstance(value, dict):

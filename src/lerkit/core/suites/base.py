@@ -233,7 +233,10 @@ class RdfcSuite(Cryptosuite):
                 ProblemCode.CONTEXT_INVALID,
             )
         chosen = canonicalizer_for(canonicalizer, hash_algorithm(key_type))
-        return canonicalize(document, loader, chosen).encode("utf-8")
+        try:
+            return canonicalize(document, loader, chosen).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: not Unicode text
+            raise InputError("the document holds a string that is not Unicode text") from exc
 
     def canonicalize_config(
         self,
