@@ -148,7 +148,7 @@ def run_tour(workdir: Path, console: Console) -> None:
     console.print()
     console.print(
         f"[bold green]Tour complete.[/] Files are in {workdir}/. Try:\n"
-        f"  lerkit credential verify {workdir}/signed.json "
+        f"  .venv/bin/lerkit credential verify {workdir}/signed.json "
         f"--resource {DEMO_STATUS_LIST_URL}={workdir}/status-list.json",
         soft_wrap=True,  # a command to copy: never broken across lines
     )

@@ -262,7 +262,7 @@ def _jwt_signer_check(check: Check, owner: str | None, result: jose.JwtVerificat
     vm = result.verification_method
     if vm is not None:
         if _controls(owner, vm.controller, vm.id):
-            return _r(check, S.PASS, f"the {who} {owner} controls the signing key {vm.id}")
+            return _r(check, S.PASS, f"the {who} {owner} controls the signing key", key=vm.id)
         return _r(
             check,
             S.FAIL,
@@ -507,7 +507,7 @@ def _issuer_check(
         vm = p.verification_method
         assert vm is not None
         if _controls(iss, vm.controller, vm.id):
-            return _r(Check.ISSUER, S.PASS, f"the issuer {iss} controls the signing key {vm.id}")
+            return _r(Check.ISSUER, S.PASS, f"the issuer {iss} controls the signing key", key=vm.id)
     vm0 = verified[0].verification_method
     assert vm0 is not None
     return _r(
@@ -947,7 +947,7 @@ def _holder_check(vp: JsonObject, proof_checks: list[dataintegrity.ProofCheck]) 
         assert vm is not None
         if _controls(str(holder_id), vm.controller, vm.id):
             return _r(
-                Check.HOLDER, S.PASS, f"the holder {holder_id} controls the signing key {vm.id}"
+                Check.HOLDER, S.PASS, f"the holder {holder_id} controls the signing key", key=vm.id
             )
     return _r(
         Check.HOLDER,
