@@ -2,17 +2,26 @@
 
 | variable | default | meaning |
 | --- | --- | --- |
+| LERKIT_DATA_DIR | ./data | where the embedded SQLite database and key files live |
+| LERKIT_DATABASE_URL | sqlite:///$LERKIT_DATA_DIR/lerkit.db | SQLAlchemy URL (PostgreSQL: postgresql+psycopg://...) |
+| LERKIT_PUBLIC_URL | http://127.0.0.1:8000 | base URL the instance is reached at (did:web, status lists) |
+| LERKIT_SECRET_KEY | (none) | master key wrapping signing keys (or LERKIT_SECRET_KEY_FILE) |
+| LERKIT_SECRET_KEY_FILE | $LERKIT_DATA_DIR/master.key | file holding the master key; created on first use |
+| LERKIT_OLD_SECRET_KEYS | (none) | comma-separated retired master keys, for rotation |
+| LERKIT_REDIS_URL | (none) | Redis for background jobs; unset: in-process jobs |
 | LERKIT_ALLOW_PRIVATE_FETCH | 0 | let fetches reach private, loopback, link-local addresses |
+| LERKIT_ALLOW_HTTP_FETCH | 0 | allow plain http:// fetches (tests, intranets) |
 | LERKIT_FETCH_TIMEOUT | 5 | seconds an outbound fetch (did:web, status list) may take |
 | LERKIT_FETCH_MAX_BYTES | 1048576 | largest body an outbound fetch may read |
-| LERKIT_ALLOW_HTTP_FETCH | 0 | allow plain http:// fetches (tests, intranets) |
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -36,19 +45,54 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"LERKIT_PUBLIC_URL must be an http(s) base URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     allow_private_fetch: bool = False
     allow_http_fetch: bool = False
     fetch_timeout: float = 5.0
     fetch_max_bytes: int = 1_048_576
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = field(default=None, repr=False)
+    secret_key_file: Path | None = None
+    old_secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    redis_url: str | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lerkit.db').resolve()}"
+
+    @property
+    def effective_secret_key_file(self) -> Path:
+        return self.secret_key_file or (self.data_dir / "master.key")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        data_dir = Path(env.get("LERKIT_DATA_DIR") or "data")
+        key_file = env.get("LERKIT_SECRET_KEY_FILE")
+        old = tuple(k.strip() for k in env.get("LERKIT_OLD_SECRET_KEYS", "").split(",") if k.strip())
         return cls(
             allow_private_fetch=_flag(env, "LERKIT_ALLOW_PRIVATE_FETCH"),
             allow_http_fetch=_flag(env, "LERKIT_ALLOW_HTTP_FETCH"),
             fetch_timeout=_number(env, "LERKIT_FETCH_TIMEOUT", 5.0),
             fetch_max_bytes=int(_number(env, "LERKIT_FETCH_MAX_BYTES", 1_048_576)),
+            data_dir=data_dir,
+            database_url=env.get("LERKIT_DATABASE_URL") or None,
+            public_url=_public_url(env.get("LERKIT_PUBLIC_URL") or "http://127.0.0.1:8000"),
+            secret_key=env.get("LERKIT_SECRET_KEY") or None,
+            secret_key_file=Path(key_file) if key_file else None,
+            old_secret_keys=old,
+            redis_url=env.get("LERKIT_REDIS_URL") or None,
         )

@@ -1,0 +1,242 @@
+"""The relational model of the issuing service (SQLAlchemy 2; migrations in ``migrations/``).
+
+Conventions: integer surrogate keys stay inside the database; URLs and the API use
+``public_id`` (uuid4 hex) or slugs. Times are timezone-aware UTC. Issued credentials are
+stored as the exact text produced (``document``); anything parsed derives from it. Every
+row that belongs to an organization carries ``organization_id`` so that tenant isolation
+is one ``WHERE`` away.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+UTC_DATETIME = DateTime(timezone=True)
+
+
+class Organization(Base):
+    """A tenant: a school, training provider, employer or accreditor."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    did: Mapped[str] = mapped_column(String(500), unique=True)
+    did_method: Mapped[str] = mapped_column(String(10))  # "web" | "key"
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # OB 3.0 Profile extras
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))  # owner | admin | issuer | viewer
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class ApiKey(Base):
+    """An API key: shown once; only a hash of its secret part is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)  # the key's visible prefix
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class SigningKey(Base):
+    """A signing key: the private part encrypted under a data key wrapped by the master key."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (UniqueConstraint("organization_id", "key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(64))  # DID URL fragment, e.g. "key-1"
+    key_type: Mapped[str] = mapped_column(String(16))
+    public_multikey: Mapped[str] = mapped_column(String(200))
+    encrypted_private: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # active | retired
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    retired_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class Achievement(Base):
+    __tablename__ = "achievements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    current_version: Mapped[int] = mapped_column(Integer)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+    versions: Mapped[list[AchievementVersion]] = relationship(
+        back_populates="achievement", order_by="AchievementVersion.version"
+    )
+
+
+class AchievementVersion(Base):
+    """An immutable version of an achievement; editing creates the next one."""
+
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, description, criteria, ...
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+    achievement: Mapped[Achievement] = relationship(back_populates="versions")
+
+
+class StatusList(Base):
+    """A Bitstring Status List of one organization and purpose."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # revocation | suspension
+    length: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)  # the raw bitstring
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # bumps on every change (ETag)
+    updated_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class IssuedCredential(Base):
+    """A credential as issued: the exact document, its recipient, key and status entries."""
+
+    __tablename__ = "issued_credentials"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "idempotency_key"),
+        Index("ix_issued_credentials_org_recipient", "organization_id", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(100), unique=True)  # urn:uuid:...
+    achievement_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("achievement_versions.id")
+    )
+    signing_key_id: Mapped[int | None] = mapped_column(ForeignKey("signing_keys.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(500))  # as given (email, DID, other)
+    recipient_type: Mapped[str] = mapped_column(String(16))  # email | did | other
+    format: Mapped[str] = mapped_column(String(32))  # ldp-eddsa-rdfc-2022 | ldp-ed25519-2020 | vc-jwt | clr
+    document: Mapped[str] = mapped_column(Text)  # exactly as produced
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StatusEntry(Base):
+    """One allocated index of a status list, held by one credential."""
+
+    __tablename__ = "status_entries"
+    __table_args__ = (UniqueConstraint("status_list_id", "list_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    list_index: Mapped[int] = mapped_column(Integer)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+
+
+class BulkJob(Base):
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # format, duplicates...
+    state: Mapped[str] = mapped_column(String(16))  # validated | queued | running | done | failed
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    started_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    finished_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class BulkRow(Base):
+    __tablename__ = "bulk_rows"
+    __table_args__ = (UniqueConstraint("job_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # pending | issued | skipped | failed
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("issued_credentials.id"))
+
+
+class AuditEvent(Base):
+    """Who did what, when, to which object."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME, index=True)
