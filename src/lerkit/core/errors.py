@@ -81,6 +81,12 @@ class ProblemCode(StrEnum):
     ENVELOPE_MALFORMED = "envelope.malformed"
     # signing
     SIGNING_REFUSED = "signing.refused"
+    # services (API maps them to 4xx problem+json)
+    NOT_FOUND = "request.not_found"
+    UNAUTHORIZED = "request.unauthorized"
+    FORBIDDEN = "request.forbidden"
+    CONFLICT = "request.conflict"
+    VALIDATION = "request.invalid"
     # fetching (adapters)
     FETCH_REFUSED = "fetch.refused"
     FETCH_FAILED = "fetch.failed"
