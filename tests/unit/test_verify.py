@@ -500,3 +500,24 @@ def test_never_raises_on_mutated_members(key: str, value: Any) -> None:
     vp = create_presentation([doc], holder=HOLDER)
     presentation = verify_presentation(vp, _ctx(), challenge=None, domain=None)
     json.dumps(presentation.to_json())
+
+
+def test_revocation_and_suspension_entries_pass_the_schema_with_a_warning() -> None:
+    """An OB 3.0 badge with two status entries (VC 2.0) against the one-object 1EdTech
+    schema: each entry is checked; the badge is valid with a schema warning."""
+    badge = _badge(
+        credentialStatus=[
+            status_entry(LIST_URL, 42, "revocation"),
+            status_entry(SUSPEND_URL, 7, "suspension"),
+        ]
+    )
+    lists = {"revocation": _list(), "suspension": _list("suspension", url=SUSPEND_URL)}
+    report = verify_credential(_signed(badge), _ctx(**lists))
+    _check(report, Verdict.VALID, C.SCHEMA_STATUS_ARRAY)
+    schema = report.check(Check.SCHEMA)
+    assert schema is not None
+    assert schema.status is CheckStatus.WARNING
+    suspended = {"revocation": _list(), "suspension": _list("suspension", 7, url=SUSPEND_URL)}
+    _check(
+        verify_credential(_signed(badge), _ctx(**suspended)), Verdict.INVALID, C.STATUS_SUSPENDED
+    )

@@ -35,6 +35,7 @@ class ProblemCode(StrEnum):
     PRESENTATION_MALFORMED = "presentation.malformed"
     SCHEMA_INVALID = "schema.invalid"
     SCHEMA_UNKNOWN = "schema.unknown"
+    SCHEMA_STATUS_ARRAY = "schema.status_array"
     # keys and DIDs
     KEY_MALFORMED = "key.malformed"
     KEY_UNSUPPORTED = "key.unsupported"
