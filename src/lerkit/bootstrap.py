@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from lerkit.adapters.did_web import WebDidResolver
 from lerkit.adapters.fetch import BoundedFetcher
+from lerkit.adapters.keystore import EnvelopeKeyStore
 from lerkit.config import Settings
 from lerkit.core.dids.resolver import MethodResolver
+from lerkit.core.errors import ProblemCode, ResolutionError
+from lerkit.core.keys import PrivateKey
 from lerkit.core.types import JsonObject
+from lerkit.db.models import Organization
+from lerkit.db.session import Database
+from lerkit.services.access import ApiKeys
+from lerkit.services.achievements import AchievementService
+from lerkit.services.audit import AuditLog
+from lerkit.services.bulk import BulkService
+from lerkit.services.context import Clock
+from lerkit.services.errors import NotFoundError
+from lerkit.services.identity import Identity
+from lerkit.services.issuance import IssuanceService
+from lerkit.services.jobs import InMemoryLeases, InProcessQueue, TaskRegistry
+from lerkit.services.organizations import Organizations
+from lerkit.services.status_lists import StatusListService
 from lerkit.services.verification import StatusLists, Verifier
 
 
@@ -54,3 +75,163 @@ def build_resolver(
         web=WebDidResolver(fetcher) if fetcher is not None else None,
         documents=dict(resources or {}),
     )
+
+
+# ----------------------------------------------------------------------------- the server
+
+
+class InstanceFirstFetcher(BoundedFetcher):
+    """A bounded fetcher that answers URLs under ``public_url`` from this instance's own
+    database (DID documents, status lists) instead of fetching them over HTTP; anything
+    else goes out through ``outbound`` (or fails as "could not check" when it is None)."""
+
+    def __init__(
+        self, settings: Settings, services: Services, outbound: BoundedFetcher | None
+    ) -> None:
+        super().__init__(
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.fetch_max_bytes,
+            allow_private=settings.allow_private_fetch,
+            allow_http=settings.allow_http_fetch,
+        )
+        self._base = _without_scheme(settings.public_url)
+        self._services = services
+        self._outbound = outbound
+
+    def get_json(self, url: str, accept: str = "application/json") -> Any:
+        if self.is_local(url):
+            return self.local_document(url)
+        if self._outbound is None:
+            raise ResolutionError(f"{url} is not available offline", ProblemCode.FETCH_REFUSED)
+        return self._outbound.get_json(url, accept=accept)
+
+    def is_local(self, url: str) -> bool:
+        return _without_scheme(url).startswith(self._base + "/")
+
+    def local_document(self, url: str) -> JsonObject:
+        """The document this instance serves at ``url`` (a URL under ``public_url``)."""
+        path = _without_scheme(url)[len(self._base) :].split("?", 1)[0].split("#", 1)[0]
+        parts = path.strip("/").split("/")
+        try:
+            if path == "/.well-known/did.json":
+                return self._services.identity.instance_did_document()
+            if len(parts) == 2 and parts[0] == "status":
+                return self._services.status_lists.credential(parts[1]).document
+            if len(parts) == 3 and parts[0] == "orgs" and parts[2] == "did.json":
+                with self._services.database.session() as session:
+                    return self._services.identity.did_document_by_slug(session, parts[1])
+        except NotFoundError as exc:
+            raise ResolutionError(f"GET {url} returned HTTP 404", ProblemCode.FETCH_FAILED) from exc
+        raise ResolutionError(f"GET {url} returned HTTP 404", ProblemCode.FETCH_FAILED)
+
+
+class IdentitySigner:
+    """The identity service as the status lists' (and issuance's) ``Signer``."""
+
+    def __init__(self, identity: Identity) -> None:
+        self._identity = identity
+
+    def signer_for(
+        self, session: Session, organization: Organization
+    ) -> tuple[PrivateKey, str, int | None]:
+        key, verification_method, row = self._identity.active_signer(session, organization)
+        return key, verification_method, row.id
+
+
+def _without_scheme(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+@dataclass
+class Services:
+    """The services the HTTP API uses, wired once over one database. Each call that
+    touches data runs in a unit of work the edge opens: ``with services.database.session()``.
+    """
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    audit: AuditLog
+    api_keys: ApiKeys
+    identity: Identity
+    organizations: Organizations
+    status_lists: StatusListService
+    achievements: AchievementService
+    issuance: IssuanceService
+    bulk: BulkService | None = None  # None until bulk issuance has an issuer (see below)
+    queue: InProcessQueue | None = None
+
+    def verifier(self, *, allow_network: bool = True) -> Verifier:
+        """A verifier for one request (it keeps the lists it fetched): this instance's DID
+        documents and status lists come from the database, others through the bounded
+        fetcher when ``allow_network``."""
+        outbound = build_fetcher(self.settings) if allow_network else None
+        fetcher = InstanceFirstFetcher(self.settings, self, outbound)
+        resolver = MethodResolver(web=WebDidResolver(fetcher), documents={})
+        return Verifier(resolver, StatusLists({}, fetcher), self.clock, True)
+
+    def close(self) -> None:
+        close = getattr(self.queue, "close", None)
+        if callable(close):
+            close()
+        self.database.dispose()
+
+
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    """Wire the issuing service over ``database`` (default: the one ``settings`` names).
+
+    Bulk jobs run in this process (``InProcessQueue``); with ``LERKIT_REDIS_URL`` they run in
+    ``lerkit worker`` processes instead. Bulk issuance is wired when this module provides
+    ``build_bulk_issuer(settings, db) -> (issue_row, revoke)`` (the issuance glue).
+    """
+    db = database or Database(settings.effective_database_url)
+    clock = utc_now
+    entropy = os.urandom
+    audit = AuditLog(clock)
+    keystore = EnvelopeKeyStore.from_settings(settings)
+    identity = Identity(keystore, audit, clock, entropy, settings.public_url)
+    signer = IdentitySigner(identity)
+    status_lists = StatusListService(
+        db, public_url=settings.public_url, clock=clock, entropy=entropy, signer=signer
+    )
+    achievements = AchievementService(
+        db, public_url=settings.public_url, clock=clock, entropy=entropy
+    )
+    issuance = IssuanceService(
+        db,
+        clock=clock,
+        entropy=entropy,
+        signer=signer,
+        audit=audit,
+        achievements=achievements,
+        status_lists=status_lists,
+    )
+    services = Services(
+        settings=settings,
+        database=db,
+        clock=clock,
+        audit=audit,
+        api_keys=ApiKeys(audit, clock, entropy),
+        identity=identity,
+        organizations=Organizations(identity, audit, clock),
+        status_lists=status_lists,
+        achievements=achievements,
+        issuance=issuance,
+    )
+    bulk_issuer = globals().get("build_bulk_issuer")
+    if callable(bulk_issuer):
+        issue_row, revoke = bulk_issuer(settings, db)
+        registry = TaskRegistry()
+        queue = InProcessQueue(registry)
+        services.queue = queue
+        services.bulk = BulkService(
+            db=db,
+            queue=queue,
+            leases=InMemoryLeases(),
+            issue_row=issue_row,
+            revoke=revoke,
+            clock=clock,
+            entropy=entropy,
+        )
+        services.bulk.register_tasks(registry)
+    return services

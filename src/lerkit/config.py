@@ -82,7 +82,9 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("LERKIT_DATA_DIR") or "data")
         key_file = env.get("LERKIT_SECRET_KEY_FILE")
-        old = tuple(k.strip() for k in env.get("LERKIT_OLD_SECRET_KEYS", "").split(",") if k.strip())
+        old = tuple(
+            k.strip() for k in env.get("LERKIT_OLD_SECRET_KEYS", "").split(",") if k.strip()
+        )
         return cls(
             allow_private_fetch=_flag(env, "LERKIT_ALLOW_PRIVATE_FETCH"),
             allow_http_fetch=_flag(env, "LERKIT_ALLOW_HTTP_FETCH"),

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lerkit.cli.db_commands import db_app
 from lerkit.config import Settings, SettingsError
 from lerkit.core.dids.key import did_key
 from lerkit.core.errors import (
@@ -62,6 +63,13 @@ app.add_typer(did_app, name="did")
 app.add_typer(cred_app, name="credential")
 app.add_typer(pres_app, name="presentation")
 app.add_typer(status_app, name="status-list")
+app.add_typer(db_app, name="db")
+from lerkit.cli.admin_commands import admin_app  # noqa: E402
+
+app.add_typer(admin_app, name="admin")
+from lerkit.cli.serve_commands import serve  # noqa: E402
+
+app.command("serve")(serve)
 
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)

@@ -88,6 +88,7 @@ class ProblemCode(StrEnum):
     FORBIDDEN = "request.forbidden"
     CONFLICT = "request.conflict"
     VALIDATION = "request.invalid"
+    DATABASE_UNAVAILABLE = "database.unavailable"
     # fetching (adapters)
     FETCH_REFUSED = "fetch.refused"
     FETCH_FAILED = "fetch.failed"

@@ -359,17 +359,20 @@ def _schema_check(credential: JsonObject, ctx: VerifyContext) -> CheckResult:
                 Check.SCHEMA, "no published JSON Schema applies to this credential type"
             )
         # the automatic choice: a VC 1.1 credential gets one schema.unknown issue
+        # VC 2.0 allows several status entries (revocation and suspension); the OB 3.0 and
+        # CLR 2.0 schemas allow one object: check each top-level entry in that place, and
+        # credentials embedded in a CLR with their first entry.
         raw_status = credential.get("credentialStatus")
         statuses: list[Any] = raw_status if isinstance(raw_status, list) else []
-        several = len(statuses) > 1
-        if several:
-            # VC 2.0 allows several status entries (revocation and suspension); the OB 3.0
-            # and CLR 2.0 schemas allow one object: check each entry in that place.
+        nested = [0]
+        body = _one_status_each(credential, nested)
+        several = nested[0] > 0
+        if len(statuses) > 1:
             issues = []
             for entry in statuses:
-                issues.extend(ob_schema.validate({**credential, "credentialStatus": entry}))
+                issues.extend(ob_schema.validate({**body, "credentialStatus": entry}))
         else:
-            issues = ob_schema.validate(credential)
+            issues = ob_schema.validate(body)
     except LerkitError as exc:
         return _r(Check.SCHEMA, S.FAIL, str(exc), exc.code)
     name = schema_id.rsplit("/", 1)[-1]
@@ -400,13 +403,28 @@ def _schema_check(credential: JsonObject, ctx: VerifyContext) -> CheckResult:
         return _r(
             Check.SCHEMA,
             S.WARNING,
-            f"valid against {name}, except that credentialStatus holds {len(statuses)} entries "
+            f"valid against {name}, except that credentialStatus holds several entries "
             "(VC 2.0 allows several; the 1EdTech schema expects one object, so strict OB 3.0 "
             "validators may reject it)",
             ProblemCode.SCHEMA_STATUS_ARRAY,
             schema=schema_id,
         )
     return _r(Check.SCHEMA, S.PASS, f"valid against {name}", schema=schema_id)
+
+
+def _one_status_each(value: Any, count: list[int]) -> Any:
+    """A copy of ``value`` where every ``credentialStatus`` array of several entries is cut
+    to its first entry (``count[0]`` counts them): the shape the 1EdTech schemas accept."""
+    if isinstance(value, list):
+        return [_one_status_each(v, count) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _one_status_each(v, count) for k, v in value.items()}
+    status = out.get("credentialStatus")
+    if isinstance(status, list) and len(status) > 1:
+        count[0] += 1
+        out["credentialStatus"] = status[0]
+    return out
 
 
 def _unsupported(p: dataintegrity.ProofCheck) -> bool:

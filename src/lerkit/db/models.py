@@ -1,15 +1,21 @@
 """The relational model of the issuing service (SQLAlchemy 2; migrations in ``migrations/``).
 
 Conventions: integer surrogate keys stay inside the database; URLs and the API use
-``public_id`` (uuid4 hex) or slugs. Times are timezone-aware UTC. Issued credentials are
-stored as the exact text produced (``document``); anything parsed derives from it. Every
-row that belongs to an organization carries ``organization_id`` so that tenant isolation
-is one ``WHERE`` away.
+``public_id`` (uuid4 hex) or slugs. Times are timezone-aware UTC (``UTCDateTime``: a naive
+datetime is refused on write, and every read is aware UTC on SQLite and PostgreSQL alike).
+JSON columns are ``JSON`` (``JSONB`` on PostgreSQL). Issued credentials are stored as the
+exact text produced (``document``); anything parsed derives from it. Every row that belongs
+to an organization carries ``organization_id`` so that tenant isolation is one ``WHERE``
+away.
+
+Changing the model means writing a migration (``alembic revision --autogenerate`` with
+``lerkit.db.migrate.alembic_config``, then reviewed by hand); ``lerkit db check`` and
+``tests/integration/test_migrations.py`` fail while the two disagree.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,23 +31,56 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",  # PostgreSQL names stop at 63 bytes
     "pk": "pk_%(table_name)s",
 }
 
 
+JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that holds aware UTC datetimes on every backend.
+
+    SQLite has no time zones: SQLAlchemy writes the wall-clock digits and reads back a naive
+    datetime. This type converts to UTC before writing, refuses naive datetimes (a bug: which
+    zone was meant?) and marks what it reads as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given: use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON_TYPE, list[Any]: JSON_TYPE}  # noqa: RUF012
 
 
-UTC_DATETIME = DateTime(timezone=True)
+UTC_DATETIME = UTCDateTime()
 
 
 class Organization(Base):
@@ -54,7 +93,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(300))
     did: Mapped[str] = mapped_column(String(500), unique=True)
     did_method: Mapped[str] = mapped_column(String(10))  # "web" | "key"
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # OB 3.0 Profile extras
+    # OB 3.0 Profile extras
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
 
 
@@ -81,7 +121,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16))
-    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    scopes: Mapped[list[Any]] = mapped_column(JSON_TYPE, default=list)
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
     expires_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
     revoked_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
@@ -131,7 +171,7 @@ class AchievementVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, description, criteria, ...
+    data: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE)  # name, description, criteria, ...
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
 
     achievement: Mapped[Achievement] = relationship(back_populates="versions")
@@ -172,7 +212,8 @@ class IssuedCredential(Base):
     signing_key_id: Mapped[int | None] = mapped_column(ForeignKey("signing_keys.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(500))  # as given (email, DID, other)
     recipient_type: Mapped[str] = mapped_column(String(16))  # email | did | other
-    format: Mapped[str] = mapped_column(String(32))  # ldp-eddsa-rdfc-2022 | ldp-ed25519-2020 | vc-jwt | clr
+    # ldp-eddsa-rdfc-2022 | ldp-ed25519-2020 | vc-jwt | clr
+    format: Mapped[str] = mapped_column(String(32))
     document: Mapped[str] = mapped_column(Text)  # exactly as produced
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
@@ -202,8 +243,9 @@ class BulkJob(Base):
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
     file_name: Mapped[str] = mapped_column(String(300))
     file_sha256: Mapped[str] = mapped_column(String(64))
-    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # format, duplicates...
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE)
+    # format, duplicate policy, ...
+    options: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE, default=dict)
     state: Mapped[str] = mapped_column(String(16))  # validated | queued | running | done | failed
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -220,10 +262,10 @@ class BulkRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE)
     idempotency_key: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16))  # pending | issued | skipped | failed
-    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[Any]] = mapped_column(JSON_TYPE, default=list)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("issued_credentials.id"))
 
 
@@ -231,12 +273,16 @@ class AuditEvent(Base):
     """Who did what, when, to which object."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # the organization's log, newest first
+        Index("ix_audit_events_org_created", "organization_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(200))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME, index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)

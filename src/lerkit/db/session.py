@@ -2,7 +2,12 @@
 
 ``Database.session()`` is the unit of work: everything done inside one ``with`` block is
 committed together or not at all (a credential, its status entries and its audit event are
-written in one transaction).
+written in one transaction). SQLAlchemy errors leaving the block are translated once
+(``lerkit.db.errors``): ``DatabaseConflict`` for a constraint, ``DatabaseUnavailable`` when
+the database cannot be reached.
+
+SQLite gets ``foreign_keys=ON`` (off by default in SQLite), WAL and a busy timeout on every
+connection; PostgreSQL connections are pinged before use.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+from lerkit.db.errors import DatabaseUnavailable, translate_errors
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,16 +35,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and safe pragmas."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    """An engine for ``url``; SQLite files get their folder created and safe pragmas.
+
+    An unusable URL (unparsable, unknown dialect, driver not installed) raises
+    ``DatabaseUnavailable`` naming only its scheme (a URL may carry a password).
+    """
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        scheme = url.partition(":")[0] or "(none)"
+        raise DatabaseUnavailable(
+            f"database URL cannot be used (scheme {scheme!r}): {type(exc).__name__}; "
+            "expected sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+        ) from exc
+    except OSError as exc:
+        raise DatabaseUnavailable(f"database folder cannot be created: {exc}") from exc
 
 
 class Database:
@@ -53,16 +74,21 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commit on success, roll back on any exception."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        """A unit of work: commit on success, roll back on any exception.
+
+        Raises ``DatabaseConflict`` / ``DatabaseUnavailable`` (after the rollback) for the
+        SQLAlchemy errors they stand for; anything else propagates unchanged.
+        """
+        with translate_errors():
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

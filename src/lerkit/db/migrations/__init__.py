@@ -1,0 +1,1 @@
+"""Alembic migration scripts (``env.py``, ``versions/``); run them through ``lerkit.db.migrate``."""

@@ -1,0 +1,1 @@
+"""One module per revision, ``rNNNN_<slug>.py``; never edit one that has been released."""
