@@ -1,18 +1,18 @@
 """Settings, read from the environment in this one place (variables prefixed ``LERKIT_``).
 
-| variable | default | meaning |
-| --- | --- | --- |
-| LERKIT_DATA_DIR | ./data | where the embedded SQLite database and key files live |
-| LERKIT_DATABASE_URL | sqlite:///$LERKIT_DATA_DIR/lerkit.db | SQLAlchemy URL (PostgreSQL: postgresql+psycopg://...) |
-| LERKIT_PUBLIC_URL | http://127.0.0.1:8000 | base URL the instance is reached at (did:web, status lists) |
-| LERKIT_SECRET_KEY | (none) | master key wrapping signing keys (or LERKIT_SECRET_KEY_FILE) |
-| LERKIT_SECRET_KEY_FILE | $LERKIT_DATA_DIR/master.key | file holding the master key; created on first use |
-| LERKIT_OLD_SECRET_KEYS | (none) | comma-separated retired master keys, for rotation |
-| LERKIT_REDIS_URL | (none) | Redis for background jobs; unset: in-process jobs |
-| LERKIT_ALLOW_PRIVATE_FETCH | 0 | let fetches reach private, loopback, link-local addresses |
-| LERKIT_ALLOW_HTTP_FETCH | 0 | allow plain http:// fetches (tests, intranets) |
-| LERKIT_FETCH_TIMEOUT | 5 | seconds an outbound fetch (did:web, status list) may take |
-| LERKIT_FETCH_MAX_BYTES | 1048576 | largest body an outbound fetch may read |
+- LERKIT_DATA_DIR (./data): where the embedded SQLite database and the master key file live
+- LERKIT_DATABASE_URL (sqlite under the data dir): a SQLAlchemy URL, e.g.
+  postgresql+psycopg://postgres@127.0.0.1:5432/lerkit
+- LERKIT_PUBLIC_URL (http://127.0.0.1:8000): the base URL the instance is reached at;
+  did:web identifiers and status-list URLs derive from it
+- LERKIT_SECRET_KEY: the master key wrapping signing keys (else LERKIT_SECRET_KEY_FILE,
+  default $LERKIT_DATA_DIR/master.key, created on first use with mode 0600)
+- LERKIT_OLD_SECRET_KEYS: comma-separated retired master keys, for rotation
+- LERKIT_REDIS_URL: Redis for background jobs (unset: jobs run in-process)
+- LERKIT_ALLOW_PRIVATE_FETCH (0): let fetches reach private, loopback, link-local addresses
+- LERKIT_ALLOW_HTTP_FETCH (0): allow plain http:// fetches (tests, intranets)
+- LERKIT_FETCH_TIMEOUT (5): seconds an outbound fetch (did:web, status list) may take
+- LERKIT_FETCH_MAX_BYTES (1048576): largest body an outbound fetch may read
 """
 
 from __future__ import annotations
