@@ -99,8 +99,13 @@ export function makeDocumentLoader({extra, ed25519Type} = {}) {
     protocol: 'did',
     handler: {
       async get({url}) {
+        if(url.startsWith('did:web:')) {
+          return didWebFromExtra(url, extra);
+        }
         if(!url.startsWith('did:key:')) {
-          throw new Error(`Refused to resolve "${url}": only did:key is supported.`);
+          throw new Error(
+            `Refused to resolve "${url}": only did:key (and did:web given as extra ` +
+            'documents) is supported.');
         }
         return driver.get({url});
       }
@@ -120,4 +125,32 @@ export function makeDocumentLoader({extra, ed25519Type} = {}) {
     }
     return result;
   };
+}
+
+/**
+ * Resolves a did:web DID or DID URL from the extra documents (keyed by the DID):
+ * the whole DID document, or the verification method a fragment names (with the
+ * document's `@context`, as jsonld-signatures expects). Nothing is fetched.
+ *
+ * @param {string} url - The did:web DID or DID URL.
+ * @param {Map<string, object>|object} [extra] - Extra documents.
+ *
+ * @returns {object} The DID document or verification method.
+ */
+function didWebFromExtra(url, extra) {
+  const [did, fragment] = url.split('#');
+  const documents = extra instanceof Map ? extra : new Map(Object.entries(extra || {}));
+  const doc = documents.get(did);
+  if(!doc) {
+    throw new Error(`Refused to resolve "${url}": did:web document not given.`);
+  }
+  if(!fragment) {
+    return doc;
+  }
+  const methods = doc.verificationMethod || [];
+  const method = methods.find(m => m.id === url || m.id === `#${fragment}`);
+  if(!method) {
+    throw new Error(`"${url}" is not in the given DID document.`);
+  }
+  return {'@context': doc['@context'], ...method, id: url};
 }
