@@ -235,3 +235,17 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         )
         services.bulk.register_tasks(registry)
     return services
+
+
+def rotate_master_key(settings: Settings) -> tuple[str, int]:
+    """Re-wrap every signing key's data key under the current master key (configure the
+    new key as LERKIT_SECRET_KEY and the old one in LERKIT_OLD_SECRET_KEYS first).
+    Returns the current master key id and how many keys were re-wrapped."""
+    keystore = EnvelopeKeyStore.from_settings(settings)
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            count = keystore.rotate_master_key(session)
+    finally:
+        database.dispose()
+    return keystore.master_key_id, count

@@ -122,3 +122,17 @@ def bootstrap(
 
 
 __all__ = ["admin_app"]
+
+
+@admin_app.command("rotate-master-key")
+def rotate_master_key() -> None:
+    """Re-wrap every signing key under the current master key.
+
+    Set the new key as LERKIT_SECRET_KEY (or LERKIT_SECRET_KEY_FILE) and list the old one in
+    LERKIT_OLD_SECRET_KEYS, run this, then drop the old key from LERKIT_OLD_SECRET_KEYS.
+    Private keys themselves are never decrypted or shown.
+    """
+    from lerkit.bootstrap import rotate_master_key as rotate
+
+    key_id, count = rotate(_settings())
+    _out.print(f"re-wrapped {count} signing key(s) under master key {key_id}")
