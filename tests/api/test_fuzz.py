@@ -3,6 +3,8 @@ input, authenticated or not, may produce a 5xx."""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ from lerkit.bootstrap import Services, build_services
 from lerkit.config import Settings
 from lerkit.db.migrate import upgrade
 from lerkit.db.session import Database
+from support import postgres_admin, postgres_available, postgres_url, require
 
 MAX_EXAMPLES = 12
 
@@ -35,10 +38,37 @@ class FuzzTarget:
     headers: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+@contextlib.contextmanager
+def _database_url(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database of ``kind``: a SQLite file, or a PostgreSQL database dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'lerkit.db'}"
+        return
+    require(postgres_available(), "PostgreSQL at 127.0.0.1:5432")
+    name = f"lerkit_fuzz_{secrets.token_hex(6)}"
+    with postgres_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_url(name)
+    finally:
+        with postgres_admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FuzzTarget]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    url = f"sqlite:///{folder / 'lerkit.db'}"
+    with _database_url(request.param, folder) as url:
+        yield from _target(url, folder)
+
+
+def _target(url: str, folder: Path) -> Iterator[FuzzTarget]:
     upgrade(url)
     database = Database(url)
     services = build_services(Settings(data_dir=folder, public_url=PUBLIC_URL), database)

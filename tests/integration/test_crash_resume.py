@@ -76,7 +76,7 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, log: Path) -> 
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text()[-4000:]}")
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     db: Database, database_url: str, redis_queue_name: str, tmp_path: Path
 ) -> None:

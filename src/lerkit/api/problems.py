@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import (
+    DataError,
     DisconnectionError,
     IntegrityError,
     InterfaceError,
@@ -183,6 +184,8 @@ async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
         # services translate the conflicts they expect; one that slips through is a race
         log.warning("integrity error on %s %s", request.method, request.url.path)
         return problem(409, "request.conflict", "the request conflicts with existing data")
+    if isinstance(exc, DataError):  # e.g. a NUL character in text on PostgreSQL
+        return problem(422, "request.invalid", "a value in the request cannot be stored")
     if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError):
         log.error("database unavailable: %s", type(exc).__name__)
         return problem(

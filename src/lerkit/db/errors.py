@@ -50,6 +50,13 @@ class DatabaseUnavailable(DatabaseError):
     status = 503
 
 
+class DatabaseInvalidData(DatabaseError):
+    """A value the database cannot store (e.g. a NUL character in text on PostgreSQL)."""
+
+    default_code = ProblemCode.VALIDATION
+    status = 422
+
+
 def _detail(exc: sa_exc.DBAPIError) -> str:
     """The driver's first line, without SQL or parameters (they may hold secrets)."""
     text = str(exc.orig).strip() if exc.orig is not None else type(exc).__name__
@@ -74,6 +81,8 @@ def translate(exc: sa_exc.SQLAlchemyError) -> DatabaseError | None:
         isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
     ):
         return DatabaseUnavailable(f"database unavailable: {_detail(exc)}")
+    if isinstance(exc, sa_exc.DataError):  # a value the column cannot hold
+        return DatabaseInvalidData(f"a value cannot be stored: {_detail(exc)}")
     if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give
         return DatabaseUnavailable(f"database unavailable: {exc}")
     return None
