@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NODE_DIR := tests/interop
 
 .DEFAULT_GOAL := help
-.PHONY: help install node run test lint typecheck unit bench clean
+.PHONY: help install node run tour test lint typecheck unit bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,10 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 
 node: $(NODE_DIR)/node_modules/.installed ## install the pinned reference JS libraries (interop tests, bench)
 
-run: install ## install, then a CLI tour: issue, present and verify a demo Open Badge
+run: install ## install, load a demo issuer and serve it on http://localhost:8000 (prints where to look)
+	$(VENV)/bin/lerkit demo
+
+tour: install ## the CLI tour, offline: issue, present and verify a demo Open Badge, then revoke it
 	$(VENV)/bin/lerkit tour
 
 lint: install ## ruff, mypy (strict on lerkit.core) and the import contracts
@@ -36,7 +39,7 @@ lint: install ## ruff, mypy (strict on lerkit.core) and the import contracts
 test: install node lint ## every test: lint, unit, vectors, fixtures, interop with the JS libraries
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
-bench: install node ## sign/verify rates next to the Ed25519 floor and Digital Bazaar's JS library
+bench: install node ## sign/verify vs the JS library; bulk issuance (SQLite, PostgreSQL); verify endpoint under load
 	$(PY) bench/run.py
 
 clean: ## remove the virtualenv and node modules

@@ -1,8 +1,12 @@
-"""lerkit's sign/verify rates on one core, next to the Ed25519 floor and Digital Bazaar's JS.
+"""lerkit's sign/verify rates on one core, next to the Ed25519 floor and Digital Bazaar's JS;
+then the issuing service: bulk issuance and the verify endpoint under load.
 
 ``make bench`` (runs ``.venv/bin/python bench/run.py``). A report, not a test: it always
 exits 0, and prints MET / NOT MET for the target "lerkit signs and verifies at least 1.5x as
-many credentials per second as the JS library" for each Data Integrity suite.
+many credentials per second as the JS library" for each Data Integrity suite. After that
+core section come the service sections of ``bench/service.py`` (bulk issuance of 10,000
+credentials on SQLite and on PostgreSQL; ``POST /credentials/verify`` throughput and
+p50/p99 latency under concurrent load from a separate process): see that file.
 
 What is measured, for the demo OB 3.0 credential (``lerkit.demo.demo_badge``: issuer
 profile, achievement with criteria, three skill alignments, result, evidence, status entry;
@@ -367,6 +371,11 @@ def main() -> int:
             f"target ≥ {TARGET}x the JS library's sign and verify rates, {label}: "
             f"{verdict} (sign {s:.2f}x, verify {v:.2f}x)"
         )
+    # the issuing service: bulk issuance on SQLite and PostgreSQL, the verify endpoint under
+    # load (bench/service.py; its processes are not pinned)
+    import service  # bench/service.py, next to this file
+
+    service.print_report(service.bulk_section(), service.verify_section())
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,20 +19,29 @@ from lerkit.core.dids.resolver import MethodResolver
 from lerkit.core.errors import ProblemCode, ResolutionError
 from lerkit.core.keys import PrivateKey
 from lerkit.core.types import JsonObject
-from lerkit.db.models import Organization
+from lerkit.db.errors import DatabaseError
+from lerkit.db.models import IssuedCredential, Organization
 from lerkit.db.session import Database
 from lerkit.services.access import ApiKeys
 from lerkit.services.achievements import AchievementService
 from lerkit.services.audit import AuditLog
-from lerkit.services.bulk import BulkService
-from lerkit.services.context import Clock
+from lerkit.services.bulk import BulkService, IssueRow, RevokeCredential, RowIssue
+from lerkit.services.context import Actor, Clock
 from lerkit.services.errors import NotFoundError
 from lerkit.services.identity import Identity
 from lerkit.services.issuance import IssuanceService
-from lerkit.services.jobs import InMemoryLeases, InProcessQueue, TaskRegistry
+from lerkit.services.jobs import (
+    InMemoryLeases,
+    InProcessQueue,
+    JobQueue,
+    Leases,
+    TaskRegistry,
+)
 from lerkit.services.organizations import Organizations
 from lerkit.services.status_lists import StatusListService
 from lerkit.services.verification import StatusLists, Verifier
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -158,8 +168,8 @@ class Services:
     status_lists: StatusListService
     achievements: AchievementService
     issuance: IssuanceService
-    bulk: BulkService | None = None  # None until bulk issuance has an issuer (see below)
-    queue: InProcessQueue | None = None
+    bulk: BulkService | None = None  # None when no bulk issuer is wired
+    queue: JobQueue | None = None  # InProcessQueue, or RedisQueue with LERKIT_REDIS_URL
 
     def verifier(self, *, allow_network: bool = True) -> Verifier:
         """A verifier for one request (it keeps the lists it fetched): this instance's DID
@@ -177,17 +187,16 @@ class Services:
         self.database.dispose()
 
 
-def build_services(settings: Settings, database: Database | None = None) -> Services:
-    """Wire the issuing service over ``database`` (default: the one ``settings`` names).
+@dataclass(frozen=True)
+class _Issuing:
+    identity: Identity
+    status_lists: StatusListService
+    achievements: AchievementService
+    issuance: IssuanceService
 
-    Bulk jobs run in this process (``InProcessQueue``); with ``LERKIT_REDIS_URL`` they run in
-    ``lerkit worker`` processes instead. Bulk issuance is wired when this module provides
-    ``build_bulk_issuer(settings, db) -> (issue_row, revoke)`` (the issuance glue).
-    """
-    db = database or Database(settings.effective_database_url)
-    clock = utc_now
+
+def _issuing(settings: Settings, db: Database, clock: Clock, audit: AuditLog) -> _Issuing:
     entropy = os.urandom
-    audit = AuditLog(clock)
     keystore = EnvelopeKeyStore.from_settings(settings)
     identity = Identity(keystore, audit, clock, entropy, settings.public_url)
     signer = IdentitySigner(identity)
@@ -206,34 +215,99 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         achievements=achievements,
         status_lists=status_lists,
     )
+    return _Issuing(identity, status_lists, achievements, issuance)
+
+
+def bulk_glue(issuance: IssuanceService) -> tuple[IssueRow, RevokeCredential]:
+    """``(issue_row, revoke)`` for ``BulkService`` over ``issuance``: each row is issued in
+    the runner's session, so the credential and the row's outcome commit together."""
+
+    def issue_row(session: Session, row: RowIssue) -> int:
+        issued = issuance.issue_in(
+            session,
+            row.actor,
+            row.achievement_public_id,
+            row.recipient,
+            recipient_type=row.recipient_type,
+            hashed=row.hashed,
+            recipient_name=row.recipient_name,
+            result_value=row.result,
+            evidence=[{"id": row.evidence_url}] if row.evidence_url else None,
+            format=row.format,
+            idempotency_key=row.idempotency_key,
+        )
+        return issued.id
+
+    def revoke(session: Session, actor: Actor, credential_pk: int, reason: str) -> None:
+        credential = session.get(IssuedCredential, credential_pk)
+        if credential is None or credential.organization_id != actor.organization_id:
+            raise NotFoundError("the credential to replace no longer exists")
+        issuance.revoke_in(session, actor, [credential.credential_id], reason)
+
+    return issue_row, revoke
+
+
+def build_bulk_issuer(settings: Settings, db: Database) -> tuple[IssueRow, RevokeCredential]:
+    """The real issuer for bulk jobs (``lerkit worker`` and ``build_services`` use it)."""
+    clock = utc_now
+    return bulk_glue(_issuing(settings, db, clock, AuditLog(clock)).issuance)
+
+
+def _job_backend(settings: Settings, registry: TaskRegistry) -> tuple[JobQueue, Leases, bool]:
+    """(queue, leases, in process?): Redis when ``LERKIT_REDIS_URL`` is set."""
+    if settings.redis_url:
+        from redis import Redis
+
+        from lerkit.adapters.redis_queue import RedisLeases, RedisQueue
+
+        connection = Redis.from_url(settings.redis_url)
+        return RedisQueue(connection, registry), RedisLeases(connection), False
+    return InProcessQueue(registry), InMemoryLeases(), True
+
+
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    """Wire the issuing service over ``database`` (default: the one ``settings`` names).
+
+    Bulk jobs run in this process (``InProcessQueue``; unfinished jobs of an earlier run
+    are resumed once, here); with ``LERKIT_REDIS_URL`` they go to a Redis queue and run in
+    ``lerkit worker`` processes instead (which resume them).
+    """
+    db = database or Database(settings.effective_database_url)
+    clock = utc_now
+    entropy = os.urandom
+    audit = AuditLog(clock)
+    issuing = _issuing(settings, db, clock, audit)
     services = Services(
         settings=settings,
         database=db,
         clock=clock,
         audit=audit,
         api_keys=ApiKeys(audit, clock, entropy),
-        identity=identity,
-        organizations=Organizations(identity, audit, clock),
-        status_lists=status_lists,
-        achievements=achievements,
-        issuance=issuance,
+        identity=issuing.identity,
+        organizations=Organizations(issuing.identity, audit, clock),
+        status_lists=issuing.status_lists,
+        achievements=issuing.achievements,
+        issuance=issuing.issuance,
     )
-    bulk_issuer = globals().get("build_bulk_issuer")
-    if callable(bulk_issuer):
-        issue_row, revoke = bulk_issuer(settings, db)
-        registry = TaskRegistry()
-        queue = InProcessQueue(registry)
-        services.queue = queue
-        services.bulk = BulkService(
-            db=db,
-            queue=queue,
-            leases=InMemoryLeases(),
-            issue_row=issue_row,
-            revoke=revoke,
-            clock=clock,
-            entropy=entropy,
-        )
-        services.bulk.register_tasks(registry)
+    issue_row, revoke = bulk_glue(issuing.issuance)
+    registry = TaskRegistry()
+    queue, leases, in_process = _job_backend(settings, registry)
+    services.queue = queue
+    services.bulk = BulkService(
+        db=db,
+        queue=queue,
+        leases=leases,
+        issue_row=issue_row,
+        revoke=revoke,
+        clock=clock,
+        entropy=entropy,
+    )
+    services.bulk.register_tasks(registry)
+    if in_process:
+        try:
+            services.bulk.resume_stale_jobs()
+        except DatabaseError as exc:  # not migrated yet, or down: serve anyway, say why
+            log.warning("could not look for unfinished bulk jobs: %s", exc.message)
     return services
 
 

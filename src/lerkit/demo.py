@@ -44,7 +44,7 @@ def demo_badge(
     alignments = (
         Alignment(
             target_name="analyse big data",
-            target_url="http://data.europa.eu/esco/skill/ee7e4b3f-1a4c-44c5-8f0a-1dab2e4e8b7e",
+            target_url="http://data.europa.eu/esco/skill/47a49cd6-097d-457a-9f7b-c290c14930d5",
             target_code="S2.7.1",
             target_framework="ESCO",
             target_type="CFItem",
@@ -52,14 +52,14 @@ def demo_badge(
         ),
         Alignment(
             target_name="use spreadsheets software",
-            target_url="http://data.europa.eu/esco/skill/1973c966-f236-40c9-b2d4-5d71a89019a5",
+            target_url="http://data.europa.eu/esco/skill/1973c966-f236-40c9-b2d4-5d71a89019be",
             target_code="S5.6.1",
             target_framework="ESCO",
             target_type="CFItem",
         ),
         Alignment(
             target_name="perform data analysis",
-            target_url="http://data.europa.eu/esco/skill/5fe1d10a-1ed4-4c3b-a7e8-e8d3f4b9a2c1",
+            target_url="http://data.europa.eu/esco/skill/2b92a5b2-6758-4ee3-9fb4-b6387a55cc8f",
             target_code="S2.7.2",
             target_framework="ESCO",
             target_type="CFItem",

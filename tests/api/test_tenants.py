@@ -76,6 +76,7 @@ PROTECTED: dict[tuple[str, str], Any] = {
         "action": "revoke",
         "reason": "A was here",
     },
+    ("GET", "/api/v1/status-lists"): None,
 }
 
 
@@ -83,7 +84,7 @@ REPORTS_NOT_FOUND = {("POST", "/api/v1/credentials/status-changes")}
 
 
 # Mounted only when bulk issuance is wired (Services.bulk); multipart bodies are not sent
-# here (TODO: a B job to look up once bulk issuance is wired in build_services).
+# here (the uploads are refused before any lookup), the job routes look up B's job.
 BULK = {
     ("POST", "/api/v1/bulk-jobs/dry-run"): None,
     ("POST", "/api/v1/bulk-jobs"): None,
@@ -140,11 +141,21 @@ def b_objects(client: TestClient, org_b: Tenant) -> dict[str, str]:
         headers=org_b.headers,
     )
     assert member.status_code == 201
+    job = client.post(
+        "/api/v1/bulk-jobs",
+        data={"achievement": record["achievement"]},
+        files={"file": ("b.csv", b"email\nbea@b.example\n", "text/csv")},
+        headers=org_b.headers,
+    )
+    assert job.status_code == 202, job.text
+    status_list = record["credential"]["credentialStatus"][0]["statusListCredential"]
     return {
         "credential_id": record["id"],
         "achievement_id": record["achievement"],
         "key_id": key["id"],
         "email": "carol@b.example",
+        "job_id": job.json()["id"],
+        "status_list_id": status_list.rsplit("/", 1)[-1],
     }
 
 

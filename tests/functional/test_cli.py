@@ -66,8 +66,7 @@ def test_group_without_command_shows_help(cli: Any) -> None:
 def test_console_script(tmp_path: Path) -> None:
     """The installed ``lerkit`` script (pyproject [project.scripts]) is the same program."""
     script = Path(sys.executable).parent / "lerkit"
-    if not script.exists():
-        pytest.skip("lerkit is not installed as a script next to this interpreter")
+    assert script.exists(), "lerkit is not installed as a script next to this interpreter"
     ok = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert ok.returncode == 0
     assert ok.stdout.startswith("lerkit ")

@@ -546,3 +546,57 @@ def test_jobs_are_walled_off_between_organizations_and_roles(world: World) -> No
         world.bulk.dry_run(viewer, world.achievement, content, "a.csv")
     assert world.bulk.progress(viewer, job).state == "done"
     assert other_achievement != world.achievement
+
+
+def test_a_key_taken_by_a_concurrent_issuer_is_reconciled_not_failed(db: Database) -> None:
+    """Another process issues the row's key between the runner's look-up and its insert:
+    the insert fails as a (translated) conflict, and the retry finds and adopts it."""
+    actor, achievement = seed(db)
+    taken: list[int] = []
+
+    def racing(session: Session, issue: RowIssue) -> int:
+        if not taken:
+            with db.session() as other:  # the concurrent issuer commits first
+                taken.append(write_credential(other, issue))
+        return write_credential(session, issue)  # the unique key refuses this one
+
+    bulk = make_service(db, FakeIssuer(), HeldQueue())
+    bulk.issue_row = racing
+    job = bulk.commit(actor, achievement, csv_file("ada@example.org,Ada,A"), "a.csv")
+    bulk.run(job)
+    progress = bulk.progress(actor, job)
+    assert (progress.issued, progress.failed, progress.processed) == (1, 0, 1)
+    with db.session() as session:
+        row = session.scalar(select(BulkRow))
+        assert row is not None
+        assert row.credential_id == taken[0]
+        assert session.scalar(select(func.count()).select_from(IssuedCredential)) == 1
+
+
+def test_a_result_column_must_fit_the_achievement(db: Database) -> None:
+    actor, achievement = seed(db)
+    bulk = make_service(db, FakeIssuer(), HeldQueue())
+    with db.session() as session:
+        version = session.scalar(select(AchievementVersion))
+        assert version is not None
+        version.data = {
+            "name": "Safety",
+            "resultDescriptions": [
+                {"key": "grade", "name": "Grade", "allowedValues": ["A", "B"]},
+                {"key": "hours", "name": "Hours"},
+            ],
+        }
+    with pytest.raises(ValidationError, match="describes 2 results"):
+        bulk.dry_run(actor, achievement, csv_file("ada@example.org,Ada,A"), "a.csv")
+    with db.session() as session:
+        version = session.scalar(select(AchievementVersion))
+        assert version is not None
+        version.data = {
+            "name": "Safety",
+            "resultDescriptions": [{"key": "grade", "name": "Grade", "allowedValues": ["A", "B"]}],
+        }
+    report = bulk.dry_run(
+        actor, achievement, csv_file("ada@example.org,Ada,A", "bob@example.org,Bob,C"), "a.csv"
+    )
+    assert [str(e) for e in report.errors] == ["row 3: 'C' is not an allowed result (A, B)"]
+    assert report.valid_rows == 1

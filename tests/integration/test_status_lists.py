@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,8 @@ from lerkit.core.verify import VerifyContext, verify_credential
 from lerkit.db.models import IssuedCredential, Organization, StatusEntry, StatusList
 from lerkit.db.session import Database
 from lerkit.services.audit import AuditLog
-from lerkit.services.errors import NotFoundError
+from lerkit.services.context import Actor
+from lerkit.services.errors import NotFoundError, PermissionDeniedError
 from lerkit.services.identity import Identity
 from lerkit.services.organizations import Organizations
 from lerkit.services.status_lists import StatusListService
@@ -132,9 +133,9 @@ def test_nearly_full_list_still_allocates(db: Database) -> None:
         assert len(s.scalars(select(StatusList)).all()) == 2
 
 
+# SQLite serializes writers, so the race exists only on PostgreSQL
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_transactions_never_share_an_index(database_url: str, db: Database) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite serializes writers; the race is PostgreSQL's")
     identity, org = make_world(db)
     # the same seed in both threads: they try the same indexes in the same order
     services = [service(db, identity, seed=5, list_length=64) for _ in range(2)]
@@ -241,3 +242,50 @@ def test_list_verification_status_pass(db: Database) -> None:
         CheckStatus.NOT_RUN,
         CheckStatus.WARNING,
     }
+
+
+def test_a_fresh_list_is_valid_for_a_verifier_whose_clock_is_behind(db: Database) -> None:
+    identity, org = make_world(db)
+    lists = service(db, identity)
+    with db.session() as s:
+        a = lists.allocate(s, org, "revocation", holder(s, org))
+    doc = lists.credential(a.status_list.public_id).document
+    assert doc["validFrom"] == "2025-03-01T11:59:00Z"  # signed at NOW, valid a minute before
+    behind = VerifyContext(resolver=MethodResolver(), now=NOW - timedelta(seconds=1))
+    assert verify_credential(doc, behind).verified
+
+
+def test_lists_are_listed_per_organization(db: Database) -> None:
+    identity, org = make_world(db)
+    orgs = Organizations(identity, AuditLog(lambda: NOW), lambda: NOW)
+    with db.session() as s:
+        other = orgs.create(s, name="Other", did_method="key", owner_email="o@o.example")
+    lists = service(db, identity, list_length=8)
+    with db.session() as s:
+        rows = [holder(s, org) for _ in range(10)]
+        for row in rows:  # 10 revocation entries on lists of 8: the second list starts
+            lists.allocate(s, org, "revocation", row)
+        lists.allocate(s, org, "suspension", rows[0])
+        lists.allocate(s, other, "revocation", holder(s, other))
+    with db.session() as s:
+        lists.set_status(s, s.get(IssuedCredential, rows[0].id), "revocation", True)
+
+    shown = lists.list_lists(Actor(org.id, "viewer", "test"))
+    assert [(i.purpose, i.size, i.allocated, i.full) for i in shown] == [
+        ("revocation", 8, 8, True),
+        ("revocation", 8, 2, False),
+        ("suspension", 8, 1, False),
+    ]
+    assert [i.revision for i in shown] == [2, 1, 1]  # the first list changed once
+    first = shown[0].to_json()
+    assert first["url"] == f"{PUBLIC_URL}/status/{first['id']}"
+    assert set(first) == {
+        "id", "purpose", "url", "size", "allocated", "full", "revision", "updatedAt",
+    }  # fmt: skip
+    assert datetime.fromisoformat(first["updatedAt"]) == NOW
+
+    theirs = lists.list_lists(Actor(other.id, "viewer", "test"))
+    assert len(theirs) == 1
+    assert {i.public_id for i in theirs}.isdisjoint(i.public_id for i in shown)
+    with pytest.raises(PermissionDeniedError):
+        lists.list_lists(Actor(org.id, "owner", "k", scopes=frozenset({"audit:read"})))

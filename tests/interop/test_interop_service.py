@@ -31,7 +31,7 @@ BADGE = {
     "alignments": [
         {
             "targetName": "analyse big data",
-            "targetUrl": "http://data.europa.eu/esco/skill/ee7e4b3f-1a4c-44c5-8f0a-1dab2e4e8b7e",
+            "targetUrl": "http://data.europa.eu/esco/skill/47a49cd6-097d-457a-9f7b-c290c14930d5",
             "targetFramework": "ESCO",
         }
     ],

@@ -70,6 +70,39 @@ app.add_typer(admin_app, name="admin")
 from lerkit.cli.serve_commands import serve  # noqa: E402
 
 app.command("serve")(serve)
+from lerkit.cli.api_commands import register as register_api_commands  # noqa: E402
+
+register_api_commands(app, key_app, cred_app)
+
+
+@app.command("worker")
+def worker(
+    queue: Annotated[str, typer.Option(help="The Redis queue to work on.")] = "lerkit",
+    burst: Annotated[bool, typer.Option(help="Run what is queued, then exit.")] = False,
+    plugin: Annotated[
+        list[str] | None, typer.Option(help="A module with configure(context) (repeatable).")
+    ] = None,
+) -> None:
+    """Run background jobs (bulk issuance) from Redis (LERKIT_REDIS_URL).
+
+    Start as many as you like; without Redis, jobs run inside `lerkit serve`.
+    """
+    if not _settings().redis_url:
+        raise InputError(
+            "LERKIT_REDIS_URL is not set: `lerkit worker` runs jobs from Redis "
+            "(without it, jobs run inside `lerkit serve`)"
+        )
+    from lerkit.worker import main as worker_main
+
+    argv = ["--queue", queue, *(["--burst"] if burst else [])]
+    for module in plugin or []:
+        argv += ["--plugin", module]
+    raise typer.Exit(worker_main(argv))
+
+
+from lerkit.cli.demo_commands import demo  # noqa: E402
+
+app.command("demo")(demo)
 
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)

@@ -37,7 +37,11 @@ from lerkit.services.errors import (
 
 SCOPES: dict[str, str] = {
     "credentials:issue": "issue credentials (single and bulk)",
-    "credentials:status": "revoke, suspend and unsuspend credentials",
+    "credentials:read": "read issued credentials and the status lists",
+    "credentials:revoke": "revoke, suspend and unsuspend credentials",
+    "credentials:status": "use the VC-API status endpoint (its changes also need "
+    "credentials:revoke)",
+    "achievements:read": "read achievements and their versions",
     "achievements:write": "create, edit and archive achievements",
     "keys:manage": "rotate signing keys",
     "api_keys:manage": "create, list and revoke API keys",

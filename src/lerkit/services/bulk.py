@@ -56,6 +56,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from lerkit.core.errors import LerkitError
+from lerkit.db.errors import DatabaseConflict, DatabaseUnavailable
 from lerkit.db.models import (
     Achievement,
     AchievementVersion,
@@ -71,6 +72,8 @@ from lerkit.services.jobs import JobQueue, JobState, Leases, TaskRegistry, hold
 log = logging.getLogger(__name__)
 
 BULK_TASK = "bulk.run"
+ISSUE_SCOPE = "credentials:issue"  # as IssuanceService's
+REVOKE_SCOPE = "credentials:revoke"
 
 FIELDS: dict[str, str] = {
     "recipient_email": "recipient email",
@@ -410,6 +413,38 @@ def _check_mapping(mapping: Mapping[str, str], headers: Sequence[str]) -> None:
         raise ValidationError("map a column to the recipient's email address or DID")
 
 
+def _check_results(
+    prepared: list[PreparedRow],
+    errors: list[RowError],
+    achievement: Mapping[str, Any],
+    column: str,
+) -> tuple[list[PreparedRow], list[RowError]]:
+    """A result column fills the achievement's one result description (or a bare result
+    when it describes none): refuse the mapping when it describes several, and explain the
+    rows whose value it does not allow."""
+    described = achievement.get("resultDescriptions") or []
+    if len(described) > 1:
+        names = ", ".join(repr(d.get("name") or d.get("key")) for d in described)
+        raise ValidationError(
+            f"the column {column!r} is mapped to the result, but the achievement describes "
+            f"{len(described)} results ({names}); a result column needs at most one"
+        )
+    allowed = (described[0].get("allowedValues") or []) if described else []
+    if not allowed:
+        return prepared, errors
+    good: list[PreparedRow] = []
+    errors = list(errors)
+    for row in prepared:
+        if row.result is not None and row.result not in allowed:
+            errors.append(
+                RowError(row.row, f"{row.result!r} is not an allowed result ({', '.join(allowed)})")
+            )
+        else:
+            good.append(row)
+    errors.sort(key=lambda e: e.row)
+    return good, errors
+
+
 def _computed_key(achievement_public_id: str, values: dict[str, Any]) -> str:
     canonical = json.dumps(
         {"achievement": achievement_public_id, **values}, sort_keys=True, separators=(",", ":")
@@ -543,13 +578,21 @@ class BulkService:
         filename: str,
         mapping: Mapping[str, str] | None,
     ) -> tuple[Table, dict[str, str], dict[str, str], list[PreparedRow], list[RowError]]:
-        actor.require("issuer", "issue")
+        actor.require("issuer", ISSUE_SCOPE)
         with self.db.session() as session:
-            self._achievement(session, actor, achievement_id)
+            achievement = self._achievement(session, actor, achievement_id)
+            data = session.scalar(
+                select(AchievementVersion.data).where(
+                    AchievementVersion.achievement_id == achievement.id,
+                    AchievementVersion.version == achievement.current_version,
+                )
+            )
         table = parse_table(content, filename, self.limits)
         suggested = suggest_mapping(table.headers)
         chosen = dict(mapping) if mapping is not None else suggested
         prepared, errors = validate_rows(table, chosen, achievement_id)
+        if "result" in chosen:
+            prepared, errors = _check_results(prepared, errors, data or {}, chosen["result"])
         return table, chosen, suggested, prepared, errors
 
     def dry_run(
@@ -587,6 +630,8 @@ class BulkService:
         invalid row is refused as a whole (``ValidationError`` with per-row ``errors``)."""
         options = options or BulkOptions()
         options.check()
+        if options.duplicates == "replace":  # the job revokes earlier credentials
+            actor.require("issuer", REVOKE_SCOPE)
         _, chosen, _, prepared, errors = self._prepare(
             actor, achievement_id, content, filename, mapping
         )
@@ -774,7 +819,7 @@ class BulkService:
             options=BulkOptions(
                 format=str(job.options.get("format", BulkOptions.format)),
                 duplicates=str(job.options.get("duplicates", BulkOptions.duplicates)),
-                hashed=bool(job.options.get("hashed", False)),
+                hashed=bool(job.options.get("hashed", BulkOptions.hashed)),
             ),
         )
 
@@ -795,12 +840,12 @@ class BulkService:
                     self._settle(session, row, context)
                     _count_processed(session, row.job_id)
                 return True
-            except IntegrityError:
+            except (IntegrityError, DatabaseConflict):
                 if attempt == 2:
                     self._fail_row(row_pk, "could not issue this row (conflict in the database)")
                     return True
                 # the key was taken meanwhile (a concurrent run or API call): reconcile
-            except SQLAlchemyError:
+            except (SQLAlchemyError, DatabaseUnavailable):
                 raise  # the database is unreachable or broken: the job resumes later
             except LerkitError as exc:
                 self._fail_row(row_pk, exc.message)

@@ -7,6 +7,12 @@ VC 2.0 allows it, the OB 3.0 JSON Schema wants one object, so verifiers report a
 warning), signs it with the organization's active key and stores the exact text, its status
 entries and an audit event in ONE transaction: a failure anywhere leaves nothing behind.
 
+``issue_document`` issues a caller's own unsigned VC 2.0 credential (the VC-API's
+``POST /credentials/issue``) through the same path: issuer set to the organization's DID,
+an ``id`` added when missing, the two status entries appended, then signed, stored and
+audited in one transaction. ``issue_in`` / ``revoke_in`` do their work in the caller's
+session (a bulk job issues and marks its row in one transaction).
+
 An ``idempotency_key`` makes a retry safe: the same key returns the credential issued the
 first time (ConflictError if it was for another achievement or recipient).
 
@@ -18,11 +24,12 @@ Stored ``format``: ``ldp-eddsa-rdfc-2022``, ``ldp-ed25519-2020``, ``vc-jwt`` or 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,9 +37,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lerkit.core.errors import InputError, ProblemCode
 from lerkit.core.issuer import issue as sign_credential
 from lerkit.core.model import clr, ob3
-from lerkit.core.model.vc import is_url
+from lerkit.core.model.vc import (
+    VC_V2_CONTEXT,
+    as_list,
+    basic_shape_errors,
+    contexts,
+    credential_types,
+    is_url,
+)
 from lerkit.core.types import JsonObject
 from lerkit.db.errors import DatabaseConflict
 from lerkit.db.models import Achievement, AchievementVersion, IssuedCredential, Organization
@@ -141,6 +156,59 @@ def _fail(field_name: str, message: str) -> ValidationError:
 
 def _is_uri(value: Any) -> bool:
     return isinstance(value, str) and is_url(value)
+
+
+def _issuer_mismatch(given: Any, did: str) -> ValidationError:
+    return ValidationError(
+        f"the credential's issuer is {given!r}, but this organization issues as {did}: "
+        "leave issuer out or set it to the organization's DID",
+        [{"field": "credential.issuer", "message": f"must be {did} (or left out)"}],
+        ProblemCode.ISSUER_MISMATCH,
+    )
+
+
+def _check_document(credential: Any) -> None:
+    """What ``issue_document`` refuses before opening a transaction (InputError: 400)."""
+    if not isinstance(credential, Mapping):
+        raise InputError("the credential must be a JSON object", ProblemCode.CREDENTIAL_MALFORMED)
+    found = contexts(credential)
+    if not found or found[0] != VC_V2_CONTEXT:
+        raise InputError(
+            f"the credential's first @context must be {VC_V2_CONTEXT}: "
+            "lerkit issues VC Data Model 2.0 credentials",
+            ProblemCode.CREDENTIAL_MALFORMED,
+        )
+    if "proof" in credential:
+        raise InputError(
+            "the credential already has a proof: send it unsigned",
+            ProblemCode.CREDENTIAL_MALFORMED,
+        )
+
+
+def _document_recipient(document: Mapping[str, Any]) -> tuple[str, str]:
+    """(recipient, recipient type) of a caller's credential, for lists and CLR bundling:
+    the first subject's ``id`` (a DID or another URL), else its first OB 3.0 identifier
+    (an unhashed email address, or the identifier as given), else ``""``."""
+    subjects = as_list(document.get("credentialSubject"))
+    subject = subjects[0] if subjects and isinstance(subjects[0], Mapping) else {}
+    found = subject.get("id")
+    recipient, kind = "", "other"
+    if isinstance(found, str) and found:
+        recipient, kind = found, "did" if _DID.fullmatch(found) else "other"
+    else:
+        for identity in as_list(subject.get("identifier")):
+            value = identity.get("identityHash") if isinstance(identity, Mapping) else None
+            if isinstance(value, str) and value:
+                plain_email = (
+                    identity.get("identityType") == "emailAddress"
+                    and identity.get("hashed") is False
+                )
+                recipient = value.lower() if plain_email else value
+                kind = "email" if plain_email else "other"
+                break
+    if len(recipient) > 500:
+        raise _fail("credentialSubject.id", "must be at most 500 characters")
+    return recipient, kind
 
 
 class IssuanceService:
@@ -373,18 +441,23 @@ class IssuanceService:
             for purpose in PURPOSES
         ]
 
-    def _idempotent(
+    def _once(
         self,
         actor: Actor,
         idempotency_key: str | None,
-        attempt: Any,
-        matches: Any,
+        matches: Callable[[Session, IssuedCredential], None],
+        work: Callable[[Session], IssuedCredential],
     ) -> CredentialRecord:
-        """Run ``attempt`` (a unit of work); when a concurrent request with the same
-        idempotency key won the race, return what it issued."""
+        """Run ``work`` in one unit of work, unless ``idempotency_key`` already names a
+        credential (``matches`` checks it is the same request; then it is returned). When a
+        concurrent request with the same key wins the race, what it issued is returned."""
         try:
-            result: CredentialRecord = attempt()
-            return result
+            with self._db.session() as session:
+                existing = self._existing(session, actor, idempotency_key)
+                if existing is not None:
+                    matches(session, existing)
+                    return self._record(session, existing)
+                return self._record(session, work(session))
         except DatabaseConflict:
             if idempotency_key is None:
                 raise
@@ -394,6 +467,54 @@ class IssuanceService:
                     raise
                 matches(session, row)
                 return self._record(session, row)
+
+    def _store(
+        self,
+        session: Session,
+        actor: Actor,
+        organization: Organization,
+        *,
+        credential_id: str,
+        recipient: str,
+        recipient_type: str,
+        achievement_version_id: int | None,
+        stored_format: str,
+        suite: str,
+        idempotency_key: str | None,
+        now: datetime,
+        build: Callable[[list[JsonObject]], JsonObject],
+        details: dict[str, Any],
+    ) -> IssuedCredential:
+        """The one way a credential is written: the row, a revocation and a suspension
+        entry, the unsigned document (``build(entries)``), its signature, the audit event,
+        all in ``session`` (the caller's transaction)."""
+        row = IssuedCredential(
+            organization_id=organization.id,
+            credential_id=credential_id,
+            achievement_version_id=achievement_version_id,
+            recipient=recipient,
+            recipient_type=recipient_type,
+            format=stored_format,
+            document="",
+            idempotency_key=idempotency_key,
+            issued_at=now,
+            suspended=False,
+        )
+        session.add(row)
+        session.flush()
+        unsigned = build(self._allocate_all(session, organization, row))
+        row.document, row.signing_key_id = self._sign(session, organization, unsigned, suite, now)
+        session.flush()
+        self._audit.record(
+            session, actor, "credential.issued", "credential", credential_id, details
+        )
+        return row
+
+    @staticmethod
+    def _different_request(idempotency_key: str | None) -> ConflictError:
+        return ConflictError(
+            f"the idempotency key {idempotency_key!r} was already used to issue another credential"
+        )
 
     # ------------------------------------------------------------------ issuing
 
@@ -406,15 +527,17 @@ class IssuanceService:
         recipient_type: str = "email",
         hashed: bool = True,
         identity_type: str = "identifier",
+        recipient_name: str | None = None,
         results: Sequence[Mapping[str, Any]] | None = None,
         evidence: Sequence[Mapping[str, Any]] | None = None,
         valid_until: datetime | None = None,
         format: str = "eddsa-rdfc-2022",
         idempotency_key: str | None = None,
     ) -> CredentialRecord:
-        """Issue the current version of ``achievement`` (its public id) to ``recipient``."""
+        """Issue the current version of ``achievement`` (its public id) to ``recipient``,
+        in a unit of work of its own (see :meth:`issue_in` for the arguments)."""
         actor.require("issuer", ISSUE_SCOPE)
-        suite, stored_format = self._format(format)
+        self._format(format)
         self._check_idempotency_key(idempotency_key)
 
         def matches(session: Session, row: IssuedCredential) -> None:
@@ -422,52 +545,57 @@ class IssuanceService:
             owner = session.get(Achievement, version.achievement_id) if version else None
             given = recipient.strip().lower() if recipient_type == "email" else recipient.strip()
             if owner is None or owner.public_id != achievement or row.recipient != given:
-                raise ConflictError(
-                    f"the idempotency key {idempotency_key!r} was already used to issue "
-                    "another credential"
-                )
+                raise self._different_request(idempotency_key)
 
-        def attempt() -> CredentialRecord:
-            with self._db.session() as session:
-                existing = self._existing(session, actor, idempotency_key)
-                if existing is not None:
-                    matches(session, existing)
-                    return self._record(session, existing)
-                return self._issue(
-                    session,
-                    actor,
-                    achievement,
-                    recipient,
-                    recipient_type=recipient_type,
-                    hashed=hashed,
-                    identity_type=identity_type,
-                    results=results,
-                    evidence=evidence,
-                    valid_until=valid_until,
-                    suite=suite,
-                    stored_format=stored_format,
-                    idempotency_key=idempotency_key,
-                )
+        def work(session: Session) -> IssuedCredential:
+            return self.issue_in(
+                session,
+                actor,
+                achievement,
+                recipient,
+                recipient_type=recipient_type,
+                hashed=hashed,
+                identity_type=identity_type,
+                recipient_name=recipient_name,
+                results=results,
+                evidence=evidence,
+                valid_until=valid_until,
+                format=format,
+                idempotency_key=idempotency_key,
+            )
 
-        return self._idempotent(actor, idempotency_key, attempt, matches)
+        return self._once(actor, idempotency_key, matches, work)
 
-    def _issue(
+    def issue_in(
         self,
         session: Session,
         actor: Actor,
         achievement_id: str,
         recipient: str,
         *,
-        recipient_type: str,
-        hashed: bool,
-        identity_type: str,
-        results: Sequence[Mapping[str, Any]] | None,
-        evidence: Sequence[Mapping[str, Any]] | None,
-        valid_until: datetime | None,
-        suite: str,
-        stored_format: str,
-        idempotency_key: str | None,
-    ) -> CredentialRecord:
+        recipient_type: str = "email",
+        hashed: bool = True,
+        identity_type: str = "identifier",
+        recipient_name: str | None = None,
+        results: Sequence[Mapping[str, Any]] | None = None,
+        result_value: str | None = None,
+        evidence: Sequence[Mapping[str, Any]] | None = None,
+        valid_until: datetime | None = None,
+        format: str = "eddsa-rdfc-2022",
+        idempotency_key: str | None = None,
+    ) -> IssuedCredential:
+        """Issue inside the caller's ``session`` (its transaction: a bulk job marks its row
+        in the same one) and return the stored row. Nothing is committed here; the key is
+        not looked up first (a duplicate ``idempotency_key`` fails at flush or commit as
+        ``DatabaseConflict``).
+
+        ``recipient_name`` adds a ``name`` identifier (hashed when ``hashed``);
+        ``result_value`` is the value of the achievement's one result description (a
+        shorthand for ``results``; a bare ``Result`` when the achievement describes none).
+        """
+        actor.require("issuer", ISSUE_SCOPE)
+        suite, stored_format = self._format(format)
+        self._check_idempotency_key(idempotency_key)
         organization = self._organization(session, actor)
         achievement = self._achievements.find(session, actor, achievement_id)
         if achievement.archived:
@@ -480,60 +608,193 @@ class IssuanceService:
         stored_recipient, subject_id, identifiers = self._recipient(
             recipient, recipient_type, hashed, identity_type
         )
+        identifiers += self._name_identifier(recipient_name, hashed)
         ob_achievement = to_ob3(url, version.data, version.version)
-        result_objects = self._results(url, version.data, results)
+        if result_value is None:
+            result_objects = self._results(url, version.data, results)
+        elif results:
+            raise _fail("results", "give results or a result value, not both")
+        elif not isinstance(result_value, str) or len(result_value) > 500:
+            raise _fail("result", "must be text of at most 500 characters")
+        else:
+            key = self._only_result(version.data)
+            result_objects = (
+                (ob3.Result(value=result_value),)
+                if key is None
+                else self._results(
+                    url, version.data, [{"resultDescription": key, "value": result_value}]
+                )
+            )
         evidence_objects = self._evidence(evidence)
-
         credential_id = self._new_id()
-        row = IssuedCredential(
-            organization_id=organization.id,
-            credential_id=credential_id,
-            achievement_version_id=version.id,
-            recipient=stored_recipient,
-            recipient_type=recipient_type,
-            format=stored_format,
-            document="",
-            idempotency_key=idempotency_key,
-            issued_at=now,
-            suspended=False,
-        )
-        session.add(row)
-        session.flush()
-        entries = self._allocate_all(session, organization, row)
-        unsigned = ob3.OpenBadgeCredential(
-            id=credential_id,
-            issuer=issuer_profile(organization),
-            valid_from=now,
-            valid_until=valid_until,
-            awarded_date=now,
-            name=version.data["name"],
-            description=version.data.get("description"),
-            image=ob3.Image(id=version.data["image"]) if version.data.get("image") else None,
-            credential_subject=ob3.AchievementSubject(
-                id=subject_id,
-                identifier=identifiers,
-                achievement=ob_achievement,
-                result=result_objects,
-            ),
-            evidence=evidence_objects,
-            credential_status=tuple(entries),
-        ).to_json()
-        row.document, row.signing_key_id = self._sign(session, organization, unsigned, suite, now)
-        session.flush()
-        self._audit.record(
+
+        def build(entries: list[JsonObject]) -> JsonObject:
+            return ob3.OpenBadgeCredential(
+                id=credential_id,
+                issuer=issuer_profile(organization),
+                valid_from=now,
+                valid_until=valid_until,
+                awarded_date=now,
+                name=version.data["name"],
+                description=version.data.get("description"),
+                image=ob3.Image(id=version.data["image"]) if version.data.get("image") else None,
+                credential_subject=ob3.AchievementSubject(
+                    id=subject_id,
+                    identifier=identifiers,
+                    achievement=ob_achievement,
+                    result=result_objects,
+                ),
+                evidence=evidence_objects,
+                credential_status=tuple(entries),
+            ).to_json()
+
+        return self._store(
             session,
             actor,
-            "credential.issued",
-            "credential",
-            credential_id,
-            {
+            organization,
+            credential_id=credential_id,
+            recipient=stored_recipient,
+            recipient_type=recipient_type,
+            achievement_version_id=version.id,
+            stored_format=stored_format,
+            suite=suite,
+            idempotency_key=idempotency_key,
+            now=now,
+            build=build,
+            details={
                 "achievement": achievement.public_id,
                 "achievementVersion": version.version,
                 "recipientType": recipient_type,
                 "format": stored_format,
             },
         )
-        return self._record(session, row)
+
+    def _name_identifier(self, name: str | None, hashed: bool) -> tuple[ob3.IdentityObject, ...]:
+        if name is None:
+            return ()
+        if not isinstance(name, str) or not name.strip() or len(name) > 300:
+            raise _fail("recipientName", "must be text of 1 to 300 characters")
+        value = name.strip()
+        if not hashed:
+            return (ob3.IdentityObject(identity_hash=value, identity_type="name", hashed=False),)
+        salt = self._salt()
+        digest = hashlib.sha256((value + salt).encode("utf-8")).hexdigest()
+        return (
+            ob3.IdentityObject(
+                identity_hash=f"sha256${digest}", identity_type="name", hashed=True, salt=salt
+            ),
+        )
+
+    @staticmethod
+    def _only_result(data: Mapping[str, Any]) -> str | None:
+        """The key of the achievement's one result description (None if it describes none)."""
+        keys = [str(r["key"]) for r in data.get("resultDescriptions", [])]
+        if len(keys) > 1:
+            raise _fail(
+                "result",
+                f"is ambiguous: the achievement describes several results ({', '.join(keys)})",
+            )
+        return keys[0] if keys else None
+
+    def issue_document(
+        self,
+        actor: Actor,
+        credential: Mapping[str, Any],
+        *,
+        format: str = "eddsa-rdfc-2022",
+        idempotency_key: str | None = None,
+    ) -> CredentialRecord:
+        """Issue the caller's unsigned VC 2.0 ``credential`` as given (VC-API
+        ``POST /credentials/issue``): any types and contexts the bundled loader knows.
+
+        ``issuer`` becomes the organization's DID (an issuer object keeps its other fields;
+        another issuer id is a ValidationError), an ``id`` (``urn:uuid:``) is added when
+        missing, and a revocation and a suspension entry are appended to
+        ``credentialStatus``; then it is signed, stored and audited in one transaction, as
+        :meth:`issue` does. A malformed credential is an ``InputError`` (400).
+        """
+        actor.require("issuer", ISSUE_SCOPE)
+        suite, stored_format = self._format(format)
+        self._check_idempotency_key(idempotency_key)
+        _check_document(credential)
+
+        def matches(session: Session, row: IssuedCredential) -> None:
+            given = credential.get("id")
+            if (
+                row.achievement_version_id is not None
+                or row.format != stored_format
+                or (given is not None and given != row.credential_id)
+            ):
+                raise self._different_request(idempotency_key)
+
+        def work(session: Session) -> IssuedCredential:
+            return self._issue_document(
+                session, actor, credential, suite, stored_format, idempotency_key
+            )
+
+        return self._once(actor, idempotency_key, matches, work)
+
+    def _issue_document(
+        self,
+        session: Session,
+        actor: Actor,
+        credential: Mapping[str, Any],
+        suite: str,
+        stored_format: str,
+        idempotency_key: str | None,
+    ) -> IssuedCredential:
+        organization = self._organization(session, actor)
+        document: JsonObject = copy.deepcopy(dict(credential))
+        issuer = document.get("issuer")
+        if isinstance(issuer, Mapping):
+            if issuer.get("id") not in (None, organization.did):
+                raise _issuer_mismatch(issuer.get("id"), organization.did)
+            document["issuer"] = {**issuer, "id": organization.did}
+        elif issuer is None or issuer == organization.did:
+            document["issuer"] = organization.did
+        else:
+            raise _issuer_mismatch(issuer, organization.did)
+        credential_id = document.setdefault("id", self._new_id())
+        if not _is_uri(credential_id):
+            raise _fail("credential.id", "must be a URL, like urn:uuid:...")
+        if len(credential_id) > 100:
+            raise _fail("credential.id", "must be at most 100 characters")
+        taken = session.scalar(
+            select(IssuedCredential.id).where(IssuedCredential.credential_id == credential_id)
+        )
+        if taken is not None:
+            raise ConflictError(f"a credential with the id {credential_id!r} was already issued")
+        errors = basic_shape_errors(document)
+        if errors:
+            raise InputError(
+                "the credential cannot be issued: " + "; ".join(errors),
+                ProblemCode.CREDENTIAL_MALFORMED,
+            )
+        recipient, recipient_type = _document_recipient(document)
+        existing_status = as_list(document.get("credentialStatus"))
+
+        def build(entries: list[JsonObject]) -> JsonObject:
+            return {**document, "credentialStatus": [*existing_status, *entries]}
+
+        return self._store(
+            session,
+            actor,
+            organization,
+            credential_id=credential_id,
+            recipient=recipient,
+            recipient_type=recipient_type,
+            achievement_version_id=None,
+            stored_format=stored_format,
+            suite=suite,
+            idempotency_key=idempotency_key,
+            now=self._clock(),
+            build=build,
+            details={
+                "types": credential_types(document),
+                "recipientType": recipient_type,
+                "format": stored_format,
+            },
+        )
 
     def issue_clr(
         self,
@@ -569,35 +830,27 @@ class IssuanceService:
 
         def matches(session: Session, row: IssuedCredential) -> None:
             if row.format != "clr":
-                raise ConflictError(
-                    f"the idempotency key {idempotency_key!r} was already used to issue "
-                    "another credential"
-                )
+                raise self._different_request(idempotency_key)
 
-        def attempt() -> CredentialRecord:
-            with self._db.session() as session:
-                existing = self._existing(session, actor, idempotency_key)
-                if existing is not None:
-                    matches(session, existing)
-                    return self._record(session, existing)
-                return self._issue_clr(
-                    session,
-                    actor,
-                    recipient,
-                    list(dict.fromkeys(credential_ids)),
-                    recipient_type=recipient_type,
-                    hashed=hashed,
-                    identity_type=identity_type,
-                    name=name,
-                    description=description,
-                    associations=associations,
-                    partial=partial,
-                    valid_until=valid_until,
-                    suite=suite,
-                    idempotency_key=idempotency_key,
-                )
+        def work(session: Session) -> IssuedCredential:
+            return self._issue_clr(
+                session,
+                actor,
+                recipient,
+                list(dict.fromkeys(credential_ids)),
+                recipient_type=recipient_type,
+                hashed=hashed,
+                identity_type=identity_type,
+                name=name,
+                description=description,
+                associations=associations,
+                partial=partial,
+                valid_until=valid_until,
+                suite=suite,
+                idempotency_key=idempotency_key,
+            )
 
-        return self._idempotent(actor, idempotency_key, attempt, matches)
+        return self._once(actor, idempotency_key, matches, work)
 
     def _issue_clr(
         self,
@@ -616,7 +869,7 @@ class IssuanceService:
         valid_until: datetime | None,
         suite: str,
         idempotency_key: str | None,
-    ) -> CredentialRecord:
+    ) -> IssuedCredential:
         organization = self._organization(session, actor)
         now = self._clock()
         if valid_until is not None and (valid_until.tzinfo is None or valid_until <= now):
@@ -644,6 +897,8 @@ class IssuanceService:
                 continue
             if row.format == "clr":
                 errors.append({"field": f, "message": "is a CLR itself; bundle achievements"})
+            elif row.achievement_version_id is None:
+                errors.append({"field": f, "message": "is not an achievement credential"})
             elif row.format == "vc-jwt":
                 errors.append(
                     {
@@ -671,52 +926,45 @@ class IssuanceService:
                 errors,
             )
         credential_id = self._new_id()
-        row = IssuedCredential(
-            organization_id=organization.id,
-            credential_id=credential_id,
-            achievement_version_id=None,
-            recipient=stored_recipient,
-            recipient_type=recipient_type,
-            format="clr",
-            document="",
-            idempotency_key=idempotency_key,
-            issued_at=now,
-            suspended=False,
-        )
-        session.add(row)
-        session.flush()
-        entries = self._allocate_all(session, organization, row)
-        unsigned = clr.ClrCredential(
-            id=credential_id,
-            issuer=issuer_profile(organization),
-            valid_from=now,
-            valid_until=valid_until,
-            awarded_date=now,
-            name=(name or f"{organization.name}: Comprehensive Learner Record").strip(),
-            description=description,
-            partial=partial,
-            credential_subject=clr.ClrSubject(
-                id=subject_id,
-                identifier=identifiers,
-                verifiable_credential=tuple(embedded),
-                association=association_objects,
-            ),
-            credential_status=tuple(entries),
-        ).to_json()
-        if association_objects:
-            # the achievements the associations relate, described in the subject
-            unsigned["credentialSubject"]["achievement"] = list(achievements.values())
-        row.document, row.signing_key_id = self._sign(session, organization, unsigned, suite, now)
-        session.flush()
-        self._audit.record(
+
+        def build(entries: list[JsonObject]) -> JsonObject:
+            unsigned = clr.ClrCredential(
+                id=credential_id,
+                issuer=issuer_profile(organization),
+                valid_from=now,
+                valid_until=valid_until,
+                awarded_date=now,
+                name=(name or f"{organization.name}: Comprehensive Learner Record").strip(),
+                description=description,
+                partial=partial,
+                credential_subject=clr.ClrSubject(
+                    id=subject_id,
+                    identifier=identifiers,
+                    verifiable_credential=tuple(embedded),
+                    association=association_objects,
+                ),
+                credential_status=tuple(entries),
+            ).to_json()
+            if association_objects:
+                # the achievements the associations relate, described in the subject
+                unsigned["credentialSubject"]["achievement"] = list(achievements.values())
+            return unsigned
+
+        return self._store(
             session,
             actor,
-            "credential.issued",
-            "credential",
-            credential_id,
-            {"format": "clr", "bundles": credential_ids, "recipientType": recipient_type},
+            organization,
+            credential_id=credential_id,
+            recipient=stored_recipient,
+            recipient_type=recipient_type,
+            achievement_version_id=None,
+            stored_format="clr",
+            suite=suite,
+            idempotency_key=idempotency_key,
+            now=now,
+            build=build,
+            details={"format": "clr", "bundles": credential_ids, "recipientType": recipient_type},
         )
-        return self._record(session, row)
 
     def _associations(
         self,
@@ -927,6 +1175,24 @@ class IssuanceService:
     def _change_many(
         self, actor: Actor, credential_ids: Sequence[str], action: str, reason: str | None
     ) -> BulkStatusChange:
+        with self._db.session() as session:
+            return self._change_in(session, actor, credential_ids, action, reason)
+
+    def revoke_in(
+        self, session: Session, actor: Actor, credential_ids: Sequence[str], reason: str
+    ) -> BulkStatusChange:
+        """``revoke_many`` inside the caller's ``session`` (e.g. a bulk job replacing earlier
+        credentials revokes them in the transaction that issues the new one)."""
+        return self._change_in(session, actor, credential_ids, "revoke", reason)
+
+    def _change_in(
+        self,
+        session: Session,
+        actor: Actor,
+        credential_ids: Sequence[str],
+        action: str,
+        reason: str | None,
+    ) -> BulkStatusChange:
         actor.require("issuer", REVOKE_SCOPE)
         text = self._reason(reason, required=action != "unsuspend")
         if not isinstance(credential_ids, Sequence) or isinstance(credential_ids, str):
@@ -934,42 +1200,41 @@ class IssuanceService:
         if len(credential_ids) > MAX_BULK:
             raise _fail("credentials", f"may name at most {MAX_BULK} credentials")
         ids = list(dict.fromkeys(credential_ids))
-        with self._db.session() as session:
-            rows = {
-                r.credential_id: r
-                for r in session.scalars(
-                    select(IssuedCredential).where(
-                        IssuedCredential.organization_id == actor.organization_id,
-                        IssuedCredential.credential_id.in_(ids),
-                    )
+        rows = {
+            r.credential_id: r
+            for r in session.scalars(
+                select(IssuedCredential).where(
+                    IssuedCredential.organization_id == actor.organization_id,
+                    IssuedCredential.credential_id.in_(ids),
                 )
-            }
-            changed: list[IssuedCredential] = []
-            unchanged: list[str] = []
-            refused: dict[str, str] = {}
-            for cid in ids:
-                row = rows.get(cid)
-                if row is None:
-                    continue
-                if action == "revoke":
-                    if row.revoked_at is not None:
-                        unchanged.append(cid)
-                    else:
-                        changed.append(row)
-                elif row.revoked_at is not None:
-                    refused[cid] = f"credential {cid} is revoked; revocation is final"
-                elif (action == "suspend") == row.suspended:
+            )
+        }
+        changed: list[IssuedCredential] = []
+        unchanged: list[str] = []
+        refused: dict[str, str] = {}
+        for cid in ids:
+            row = rows.get(cid)
+            if row is None:
+                continue
+            if action == "revoke":
+                if row.revoked_at is not None:
                     unchanged.append(cid)
                 else:
                     changed.append(row)
-            if changed:
-                self._apply(session, actor, changed, action, text)
-            return BulkStatusChange(
-                changed=[r.credential_id for r in changed],
-                unchanged=unchanged,
-                not_found=[cid for cid in ids if cid not in rows],
-                refused=refused,
-            )
+            elif row.revoked_at is not None:
+                refused[cid] = f"credential {cid} is revoked; revocation is final"
+            elif (action == "suspend") == row.suspended:
+                unchanged.append(cid)
+            else:
+                changed.append(row)
+        if changed:
+            self._apply(session, actor, changed, action, text)
+        return BulkStatusChange(
+            changed=[r.credential_id for r in changed],
+            unchanged=unchanged,
+            not_found=[cid for cid in ids if cid not in rows],
+            refused=refused,
+        )
 
     def _apply(
         self,

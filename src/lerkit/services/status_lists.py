@@ -24,6 +24,11 @@ concurrent revocations on one list never lose each other's bit. Lists are locked
 
 Publishing: the signed document is cached per ``(list, revision)`` in this process, so a GET
 does not re-sign; every change bumps ``revision`` (the ETag), so a change shows at once.
+Its ``validFrom`` is ``VALID_FROM_LEEWAY`` before the signing time, so that a verifier whose
+clock runs a little behind does not find a freshly signed list "not yet valid".
+
+Reading: :meth:`StatusListService.list_lists` shows an organization its lists (purpose,
+URL, size, allocated entries, revision, last change); it needs the viewer role.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -45,7 +50,7 @@ from lerkit.core.status import MIN_LENGTH, BitstringStatusList, status_entry, st
 from lerkit.core.types import JsonObject
 from lerkit.db.models import IssuedCredential, Organization, StatusEntry, StatusList
 from lerkit.db.session import Database
-from lerkit.services.context import Clock, Entropy
+from lerkit.services.context import Actor, Clock, Entropy
 from lerkit.services.errors import ConflictError, NotFoundError, ValidationError
 from lerkit.services.interfaces import Signer
 
@@ -54,6 +59,11 @@ PURPOSES = ("revocation", "suspension")
 
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 """What the HTTP edge should send with a list: revalidate every time (ETag makes it cheap)."""
+
+VALID_FROM_LEEWAY = timedelta(minutes=1)
+"""How far before its signing time a list's ``validFrom`` is set (verifiers' clock skew)."""
+
+READ_SCOPE = "credentials:read"
 
 PROBES_PER_ROUND = 16
 PROBE_ROUNDS = 4
@@ -89,6 +99,32 @@ class Allocation:
     def entry(self) -> JsonObject:
         """The ``BitstringStatusListEntry`` for ``credentialStatus``."""
         return status_entry(self.url, self.index, self.purpose, entry_id=f"{self.url}#{self.index}")
+
+
+@dataclass(frozen=True)
+class StatusListInfo:
+    """One of an organization's lists, as its admins see it."""
+
+    public_id: str
+    purpose: str
+    url: str
+    size: int
+    allocated: int
+    full: bool
+    revision: int
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.public_id,
+            "purpose": self.purpose,
+            "url": self.url,
+            "size": self.size,
+            "allocated": self.allocated,
+            "full": self.full,
+            "revision": self.revision,
+            "updatedAt": self.updated_at.isoformat(),
+        }
 
 
 def check_purpose(purpose: str) -> str:
@@ -141,6 +177,35 @@ class StatusListService:
             )
             or 0
         )
+
+    def list_lists(self, actor: Actor) -> list[StatusListInfo]:
+        """The actor's organization's lists, oldest first, with their allocated counts."""
+        actor.require("viewer", READ_SCOPE)
+        with self._db.session() as session:
+            counts = (
+                select(StatusEntry.status_list_id, func.count().label("allocated"))
+                .group_by(StatusEntry.status_list_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(StatusList, func.coalesce(counts.c.allocated, 0))
+                .outerjoin(counts, counts.c.status_list_id == StatusList.id)
+                .where(StatusList.organization_id == actor.organization_id)
+                .order_by(StatusList.id)
+            ).all()
+            return [
+                StatusListInfo(
+                    public_id=status_list.public_id,
+                    purpose=status_list.purpose,
+                    url=self.list_url(status_list),
+                    size=status_list.length,
+                    allocated=int(allocated),
+                    full=status_list.full,
+                    revision=status_list.revision,
+                    updated_at=status_list.updated_at,
+                )
+                for status_list, allocated in rows
+            ]
 
     # ------------------------------------------------------------------ allocation
 
@@ -365,7 +430,7 @@ class StatusListService:
             organization.did,
             status_list.purpose,
             BitstringStatusList(status_list.bits),
-            valid_from=now,
+            valid_from=now - VALID_FROM_LEEWAY,
         )
         signed = issue(
             unsigned,
@@ -412,8 +477,10 @@ class StatusListService:
 __all__ = [
     "CACHE_CONTROL",
     "PURPOSES",
+    "VALID_FROM_LEEWAY",
     "Allocation",
     "PublishedStatusList",
+    "StatusListInfo",
     "StatusListService",
     "check_purpose",
 ]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from lerkit.api.deps import get_actor
 from lerkit.api.problems import problem_responses
-from lerkit.api.rest import bulk, credentials, organization
+from lerkit.api.rest import bulk, credentials, organization, status_lists
 
 router = APIRouter(
     dependencies=[Depends(get_actor)],
@@ -15,6 +15,7 @@ router = APIRouter(
 )
 router.include_router(organization.router)
 router.include_router(credentials.router)
+router.include_router(status_lists.router)
 
 bulk_router = APIRouter(
     dependencies=[Depends(get_actor)],

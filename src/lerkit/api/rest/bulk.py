@@ -105,10 +105,19 @@ async def commit(
     services: ServicesDep,
     mapping: Mapping = None,
     format: Annotated[
-        Literal["ldp-eddsa-rdfc-2022", "ldp-ed25519-2020", "vc-jwt"], Form()
-    ] = "ldp-eddsa-rdfc-2022",
-    duplicates: Annotated[Literal["skip", "allow", "replace"], Form()] = "skip",
-    hashed: Annotated[bool, Form()] = False,
+        Literal["eddsa-rdfc-2022", "ed25519-signature-2020", "vc-jwt"],
+        Form(description="As for single issuance."),
+    ] = "eddsa-rdfc-2022",
+    duplicates: Annotated[
+        Literal["skip", "allow", "replace"],
+        Form(
+            description="For recipients who already hold the achievement: skip the row, "
+            "allow a second credential, or replace (revoke) the earlier one."
+        ),
+    ] = "skip",
+    hashed: Annotated[
+        bool, Form(description="Hash the recipient's email in the credential (salted SHA-256).")
+    ] = True,
 ) -> dict[str, Any]:
     content = await file.read()
     bulk = _bulk(services)
