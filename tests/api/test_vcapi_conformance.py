@@ -583,3 +583,48 @@ def test_tampered_issued_credential_is_400(client: TestClient, org_a: Tenant) ->
     publish_lists(client, vc)
     vc["credentialSubject"]["name"] = "Mallory"
     assert_not_verified(verify(client, vc, PROOF_ONLY))
+
+
+@pytest.mark.parametrize("how", ["options", "query"])
+@pytest.mark.parametrize("purpose", ["revocation", "suspension"])
+def test_one_status_purpose_per_issuer_endpoint(
+    client: TestClient, org_a: Tenant, purpose: str, how: str
+) -> None:
+    # vc-bitstring-status-list-test-suite tests/10-issue.js registers one issuer endpoint per
+    # purpose (tags "Revocation", "Suspension") and assertions.js testCredential wants
+    # `credentialStatus` as ONE object with that purpose: asked for with
+    # options.credentialStatus, or with ?statusPurpose= on the endpoint URL
+    body: dict[str, Any] = {"credential": unsigned(org_a)}
+    path = "/credentials/issue"
+    if how == "options":
+        body["options"] = {
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": purpose}
+        }
+    else:
+        path += f"?statusPurpose={purpose}"
+    response = client.post(path, json=body, headers=org_a.headers)
+    assert response.status_code == 201, response.text
+    vc = response.json()["verifiableCredential"]
+    entry = vc["credentialStatus"]
+    assert isinstance(entry, dict)
+    assert entry["statusPurpose"] == purpose
+    assert set(entry) == {"id", "type", "statusListCredential", "statusListIndex", "statusPurpose"}
+    publish_lists(client, {**vc, "credentialStatus": [entry]})
+    assert verify(client, vc).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "refresh"}},
+        {"credentialStatus": {"type": "StatusList2021Entry", "statusPurpose": "revocation"}},
+        {"credentialStatus": "revocation"},
+    ],
+)
+def test_unsupported_status_options_are_400(
+    client: TestClient, org_a: Tenant, options: dict[str, Any]
+) -> None:
+    body = {"credential": unsigned(org_a), "options": options}
+    response = client.post("/credentials/issue", json=body, headers=org_a.headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")

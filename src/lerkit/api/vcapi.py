@@ -358,6 +358,40 @@ def issue_format(options: JsonObject) -> str:
     return chosen
 
 
+STATUS_PURPOSES = ("revocation", "suspension")
+
+
+def status_purposes(options: JsonObject, query: str | None) -> tuple[str, ...]:
+    """Which status entries to add: both (revocation and suspension, as an array) unless
+    ``options.credentialStatus`` (``{"type": "BitstringStatusListEntry", "statusPurpose":
+    ...}``, or a list of them) or the query parameter ``statusPurpose`` (for issuer
+    endpoints registered per purpose, as the W3C status-list test suite does) names one."""
+    wanted: list[str] = []
+    requested = options.get("credentialStatus")
+    if requested is not None:
+        for item in requested if isinstance(requested, list) else [requested]:
+            if not isinstance(item, dict):
+                raise InputError("options.credentialStatus must be an object or a list of them")
+            kind = item.get("type", "BitstringStatusListEntry")
+            if kind != "BitstringStatusListEntry":
+                raise InputError(
+                    f"options.credentialStatus.type {kind!r} is not supported: this issuer "
+                    "adds BitstringStatusListEntry entries",
+                    ProblemCode.STATUS_UNSUPPORTED,
+                )
+            purpose = item.get("statusPurpose")
+            if purpose is not None:
+                wanted.append(purpose)
+    if query:
+        wanted.append(query)
+    for purpose in wanted:
+        if purpose not in STATUS_PURPOSES:
+            raise InputError(
+                f"statusPurpose {purpose!r} is not supported: use revocation or suspension"
+            )
+    return tuple(dict.fromkeys(wanted)) or STATUS_PURPOSES
+
+
 def _pointer(message: str) -> str:
     name = message.split(":", 1)[0].split("[", 1)[0].strip()
     return "/credential/" + name.replace("~", "~0").replace("/", "~1")
@@ -479,12 +513,17 @@ async def issue_credential(
     body = await read_object(request, "credential")
     options = _options(body)
     format = issue_format(options)
+    purposes = status_purposes(options, request.query_params.get("statusPurpose"))
     credential = check_credential(body.get("credential"), options)
     idempotency_key = request.headers.get("idempotency-key") or None
     issuance = services.issuance
     record = await run_in_threadpool(
         lambda: issuance.issue_document(
-            actor, credential, format=format, idempotency_key=idempotency_key
+            actor,
+            credential,
+            format=format,
+            idempotency_key=idempotency_key,
+            status_purposes=purposes,
         )
     )
     document = record.parsed()

@@ -434,11 +434,15 @@ class IssuanceService:
             raise _fail("idempotencyKey", "must be text of 1 to 200 characters")
 
     def _allocate_all(
-        self, session: Session, organization: Organization, row: IssuedCredential
+        self,
+        session: Session,
+        organization: Organization,
+        row: IssuedCredential,
+        purposes: Sequence[str] = PURPOSES,
     ) -> list[JsonObject]:
         return [
             self._status_lists.allocate(session, organization, purpose, row).entry()
-            for purpose in PURPOSES
+            for purpose in purposes
         ]
 
     def _once(
@@ -484,6 +488,7 @@ class IssuanceService:
         now: datetime,
         build: Callable[[list[JsonObject]], JsonObject],
         details: dict[str, Any],
+        purposes: Sequence[str] = PURPOSES,
     ) -> IssuedCredential:
         """The one way a credential is written: the row, a revocation and a suspension
         entry, the unsigned document (``build(entries)``), its signature, the audit event,
@@ -502,7 +507,7 @@ class IssuanceService:
         )
         session.add(row)
         session.flush()
-        unsigned = build(self._allocate_all(session, organization, row))
+        unsigned = build(self._allocate_all(session, organization, row, purposes))
         row.document, row.signing_key_id = self._sign(session, organization, unsigned, suite, now)
         session.flush()
         self._audit.record(
@@ -703,6 +708,7 @@ class IssuanceService:
         *,
         format: str = "eddsa-rdfc-2022",
         idempotency_key: str | None = None,
+        status_purposes: Sequence[str] = PURPOSES,
     ) -> CredentialRecord:
         """Issue the caller's unsigned VC 2.0 ``credential`` as given (VC-API
         ``POST /credentials/issue``): any types and contexts the bundled loader knows.
@@ -710,10 +716,14 @@ class IssuanceService:
         ``issuer`` becomes the organization's DID (an issuer object keeps its other fields;
         another issuer id is a ValidationError), an ``id`` (``urn:uuid:``) is added when
         missing, and a revocation and a suspension entry are appended to
-        ``credentialStatus``; then it is signed, stored and audited in one transaction, as
-        :meth:`issue` does. A malformed credential is an ``InputError`` (400).
+        ``credentialStatus`` (``status_purposes`` narrows that to one purpose: the entry is
+        then written as one object when the credential had none, the shape of the W3C
+        status-list test suite and of the OB 3.0 schema); then it is signed, stored and
+        audited in one transaction, as :meth:`issue` does. A malformed credential is an
+        ``InputError`` (400).
         """
         actor.require("issuer", ISSUE_SCOPE)
+        purposes = _check_purposes(status_purposes)
         suite, stored_format = self._format(format)
         self._check_idempotency_key(idempotency_key)
         _check_document(credential)
@@ -729,7 +739,7 @@ class IssuanceService:
 
         def work(session: Session) -> IssuedCredential:
             return self._issue_document(
-                session, actor, credential, suite, stored_format, idempotency_key
+                session, actor, credential, suite, stored_format, idempotency_key, purposes
             )
 
         return self._once(actor, idempotency_key, matches, work)
@@ -742,6 +752,7 @@ class IssuanceService:
         suite: str,
         stored_format: str,
         idempotency_key: str | None,
+        purposes: Sequence[str] = PURPOSES,
     ) -> IssuedCredential:
         organization = self._organization(session, actor)
         document: JsonObject = copy.deepcopy(dict(credential))
@@ -774,7 +785,8 @@ class IssuanceService:
         existing_status = as_list(document.get("credentialStatus"))
 
         def build(entries: list[JsonObject]) -> JsonObject:
-            return {**document, "credentialStatus": [*existing_status, *entries]}
+            statuses = [*existing_status, *entries]
+            return {**document, "credentialStatus": statuses[0] if len(statuses) == 1 else statuses}
 
         return self._store(
             session,
@@ -794,6 +806,7 @@ class IssuanceService:
                 "recipientType": recipient_type,
                 "format": stored_format,
             },
+            purposes=purposes,
         )
 
     def issue_clr(
@@ -1271,3 +1284,15 @@ __all__ = [
     "CredentialRecord",
     "IssuanceService",
 ]
+
+
+def _check_purposes(purposes: Sequence[str]) -> tuple[str, ...]:
+    """The status purposes to allocate: a non-empty subset of PURPOSES, without repeats."""
+    chosen = tuple(dict.fromkeys(purposes))
+    unknown = [p for p in chosen if p not in PURPOSES]
+    if not chosen or unknown:
+        raise ValidationError(
+            "status purposes must be one or more of " + ", ".join(PURPOSES),
+            [{"field": "statusPurpose", "message": f"unknown purpose {p!r}"} for p in unknown],
+        )
+    return chosen
