@@ -172,7 +172,7 @@ def test_server_errors_are_problems_without_details() -> None:
 
     with Client(app, raise_server_exceptions=False) as client:
         down = assert_problem(client.get("/db"), 503)
-        assert down["code"] == "server.database_unavailable"
+        assert down["code"] == "database.unavailable"
         assert "db-secret" not in str(down)
         bug_body = assert_problem(client.get("/bug"), 500)
         assert "secret" not in str(bug_body)

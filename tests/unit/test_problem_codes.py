@@ -35,3 +35,13 @@ def test_rows_are_complete() -> None:
     for row in _rows():
         assert len(row) == 5, row
         assert all(cell for cell in row), row
+
+
+def test_every_code_the_edges_emit_is_registered() -> None:
+    """The API and CLI write some codes as strings: each must be a registered ProblemCode."""
+    src = ROOT / "src" / "lerkit"
+    pattern = re.compile(r'"((?:request|server|api|database)\.[a-z_]+)"')
+    used = {m for path in src.rglob("*.py") for m in pattern.findall(path.read_text("utf-8"))}
+    assert used, "expected the edges to use some codes"
+    registered = {c.value for c in ProblemCode}
+    assert used - registered == set()

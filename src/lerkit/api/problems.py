@@ -146,7 +146,7 @@ async def _lerkit_error(request: Request, exc: Exception) -> ProblemResponse:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
         if status == 503:
             return problem(
-                503, "server.database_unavailable", "database unavailable",
+                503, "database.unavailable", "database unavailable",
                 headers={"Retry-After": "5"},
             )  # fmt: skip
         return problem(500, "server.internal", "an internal error occurred; it has been logged")
@@ -190,7 +190,7 @@ async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
         log.error("database unavailable: %s", type(exc).__name__)
         return problem(
             503,
-            "server.database_unavailable",
+            "database.unavailable",
             "database unavailable",
             headers={"Retry-After": "5"},
         )

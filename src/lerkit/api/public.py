@@ -106,5 +106,5 @@ def healthz(services: ServicesDep) -> Response:
         with services.database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any failure means "not healthy"
-        return problem(503, "server.database_unavailable", "database unavailable")
+        return problem(503, "database.unavailable", "database unavailable")
     return JSONResponse({"status": "ok", "database": services.database.backend})
