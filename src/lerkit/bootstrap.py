@@ -37,6 +37,7 @@ from lerkit.services.jobs import (
     Leases,
     TaskRegistry,
 )
+from lerkit.services.oid4vci import Oid4vciService
 from lerkit.services.organizations import Organizations
 from lerkit.services.status_lists import StatusListService
 from lerkit.services.verification import StatusLists, Verifier
@@ -170,6 +171,7 @@ class Services:
     issuance: IssuanceService
     bulk: BulkService | None = None  # None when no bulk issuer is wired
     queue: JobQueue | None = None  # InProcessQueue, or RedisQueue with LERKIT_REDIS_URL
+    oid4vci: Oid4vciService | None = None  # OpenID4VCI issuer (offers, token, credential)
 
     def verifier(self, *, allow_network: bool = True) -> Verifier:
         """A verifier for one request (it keeps the lists it fetched): this instance's DID
@@ -288,6 +290,15 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         status_lists=issuing.status_lists,
         achievements=issuing.achievements,
         issuance=issuing.issuance,
+    )
+    services.oid4vci = Oid4vciService(
+        db,
+        issuance=issuing.issuance,
+        achievements=issuing.achievements,
+        audit=audit,
+        clock=clock,
+        entropy=entropy,
+        public_url=settings.public_url,
     )
     issue_row, revoke = bulk_glue(issuing.issuance)
     registry = TaskRegistry()

@@ -28,6 +28,16 @@ PUBLIC = {
     ("GET", "/orgs/{slug}/did.json"),
     ("GET", "/status/{public_id}"),
     ("GET", "/healthz"),
+    # OpenID4VCI (lerkit.api.oid4vci): metadata, offers by reference, OAuth endpoints
+    # (the credential endpoint takes an OAuth access token, tested in test_oid4vci.py)
+    ("GET", "/.well-known/openid-credential-issuer/orgs/{slug}"),
+    ("GET", "/.well-known/oauth-authorization-server/orgs/{slug}"),
+    ("GET", "/offers/{offer_id}"),
+    ("GET", "/offers/{offer_id}/qr.png"),
+    ("GET", "/offers/{offer_id}/qr.svg"),
+    ("POST", "/orgs/{slug}/token"),
+    ("POST", "/orgs/{slug}/nonce"),
+    ("POST", "/orgs/{slug}/credential"),
 }
 
 # Protected routes -> a body valid enough to reach the lookup of the object in the path
@@ -77,6 +87,10 @@ PROTECTED: dict[tuple[str, str], Any] = {
         "reason": "A was here",
     },
     ("GET", "/api/v1/status-lists"): None,
+    ("POST", "/api/v1/offers"): {
+        "achievement": "{achievement_id}",
+        "recipient": "mallory@example.org",
+    },
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lerkit.api import problems, public, rest, vcapi
+from lerkit.api import oid4vci, problems, public, rest, vcapi
 from lerkit.bootstrap import Services
 from lerkit.core.jsonld import warm_up
 
@@ -31,6 +31,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "Credentials", "description": "Issue, read, revoke, suspend credentials."},
     {"name": "Bulk issuance", "description": "CSV/XLSX upload, dry run, commit, progress."},
     {"name": "Status lists", "description": "The organization's Bitstring Status Lists."},
+    {"name": "OpenID4VCI", "description": "Credential offers and the OpenID4VCI 1.0 issuer."},
 ]
 
 
@@ -120,6 +121,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(vcapi.router)
     app.include_router(public.router)
     app.include_router(rest.router, prefix="/api/v1")
+    app.include_router(oid4vci.router)
+    app.include_router(oid4vci.offers_router, prefix="/api/v1")
     if services.bulk is not None:
         app.include_router(rest.bulk_router, prefix="/api/v1")
     app.add_middleware(BodySizeLimit, json_limit=MAX_JSON_BYTES, upload_limit=MAX_UPLOAD_BYTES)

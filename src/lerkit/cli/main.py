@@ -26,6 +26,7 @@ from rich.table import Table
 
 from lerkit.cli.db_commands import db_app
 from lerkit.config import Settings, SettingsError
+from lerkit.core.baking import sniff_media
 from lerkit.core.dids.key import did_key
 from lerkit.core.errors import (
     InputError,
@@ -73,6 +74,9 @@ app.command("serve")(serve)
 from lerkit.cli.api_commands import register as register_api_commands  # noqa: E402
 
 register_api_commands(app, key_app, cred_app)
+from lerkit.cli.bake_commands import register as register_bake_commands  # noqa: E402
+
+register_bake_commands(app)
 
 
 @app.command("worker")
@@ -123,7 +127,13 @@ def _read_input(source: str) -> bytes:
 def _read_json(source: str) -> JsonObject | str:
     name = "stdin" if source == "-" else source
     try:
-        doc = parse_document(_read_input(source))
+        raw = _read_input(source)
+        if sniff_media(raw) is None:
+            doc = parse_document(raw)
+        else:  # a baked PNG or SVG image (`lerkit bake`)
+            from lerkit.cli.bake_commands import credential_from_image
+
+            doc = credential_from_image(raw)
     except InputError as exc:
         raise InputError(f"{name}: {exc}", exc.code) from exc
     return doc

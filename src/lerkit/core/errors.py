@@ -80,6 +80,12 @@ class ProblemCode(StrEnum):
     JWT_TYPE_MISMATCH = "jwt.type_mismatch"
     JWT_KEY_UNRESOLVABLE = "jwt.key_unresolvable"
     ENVELOPE_MALFORMED = "envelope.malformed"
+    # SD-JWT and SD-JWT VC (RFC 9901, draft-ietf-oauth-sd-jwt-vc)
+    SDJWT_MALFORMED = "sdjwt.malformed"
+    SDJWT_DIGEST_MISMATCH = "sdjwt.digest_mismatch"
+    SDJWT_RESERVED_CLAIM = "sdjwt.reserved_claim"
+    SDJWT_KEY_BINDING_MISSING = "sdjwt.key_binding_missing"
+    SDJWT_KEY_BINDING_INVALID = "sdjwt.key_binding_invalid"
     # signing
     SIGNING_REFUSED = "signing.refused"
     # services (API maps them to 4xx problem+json)
@@ -107,6 +113,10 @@ class ProblemCode(StrEnum):
     FETCH_REFUSED = "fetch.refused"
     FETCH_FAILED = "fetch.failed"
     FETCH_TOO_LARGE = "fetch.too_large"
+    # baked images (PNG / SVG carrying a credential)
+    IMAGE_MALFORMED = "image.malformed"
+    IMAGE_NO_CREDENTIAL = "image.no_credential"
+    IMAGE_TOO_LARGE = "image.too_large"
 
 
 class LerkitError(Exception):

@@ -286,3 +286,58 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JSON_TYPE, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class Offer(Base):
+    """An OpenID4VCI credential offer (pre-authorized code flow) of one achievement.
+
+    Secrets are kept only as SHA-256 hashes: the pre-authorized code given by value
+    (``code_hash``), the one minted when the wallet fetches the offer by reference
+    (``reference_code_hash``, once) and the PIN (``tx_code_hash``, salted). The offer is
+    redeemed at most once (``redeemed_at``) and not after ``expires_at``.
+    """
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    recipient: Mapped[str] = mapped_column(String(500))  # whom the offer is meant for
+    configuration_ids: Mapped[list[Any]] = mapped_column(JSON_TYPE, default=list)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reference_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    reference_served_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class OfferAccessToken(Base):
+    """An OAuth access token given for a redeemed offer (only its SHA-256 hash is kept);
+    ``claimed`` lists the credential configurations already issued with it."""
+
+    __tablename__ = "offer_access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    claimed: Mapped[list[Any]] = mapped_column(JSON_TYPE, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class CNonce(Base):
+    """A ``c_nonce`` from an organization's nonce endpoint: used once, in one proof."""
+
+    __tablename__ = "c_nonces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)

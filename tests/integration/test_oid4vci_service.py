@@ -1,0 +1,124 @@
+"""The OpenID4VCI service over a real database (SQLite and PostgreSQL), without HTTP:
+offers, one-time redemption with a PIN, proofs bound to the holder's DID, batch issuance,
+expiry, and what is stored (hashes only)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lerkit.bootstrap import Services, build_services
+from lerkit.config import Settings
+from lerkit.core.dids.key import did_key
+from lerkit.core.jose import sign_jwt
+from lerkit.core.keys import KeyType, PrivateKey
+from lerkit.db.models import CNonce, Offer, OfferAccessToken
+from lerkit.db.session import Database
+from lerkit.services.context import Actor
+from lerkit.services.errors import NotFoundError, PermissionDeniedError
+from lerkit.services.oid4vci import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT, OAuthError
+
+PUBLIC_URL = "https://lerkit.test"
+
+
+@pytest.fixture
+def world(tmp_path: Path, db: Database) -> Any:
+    settings = Settings(data_dir=tmp_path, database_url=db.url, public_url=PUBLIC_URL)
+    services: Services = build_services(settings, db)
+    with db.session() as session:
+        org = services.organizations.create(
+            session,
+            name="Example College",
+            slug="college",
+            did_method="web",
+            owner_email="registrar@example.org",
+        )
+        actor = Actor(organization_id=org.id, role="owner", label="test")
+    badge = {"name": "Python", "description": "Writes Python.", "criteria": {"narrative": "."}}
+    achievement = services.achievements.create(actor, badge).public_id
+    assert services.oid4vci is not None
+    yield services.oid4vci, actor, achievement, db
+    services.close()
+
+
+def _proof(key: PrivateKey, aud: str, nonce: str) -> str:
+    did = did_key(key.public_key)
+    return sign_jwt(
+        {"aud": aud, "iat": int(time.time()), "nonce": nonce},
+        key,
+        f"{did}#{did.removeprefix('did:key:')}",
+        "openid4vci-proof+jwt",
+    )
+
+
+def test_offer_redeem_issue_batch(world: Any) -> None:
+    service, actor, achievement, db = world
+    created = service.create_offer(actor, achievement, "ada@example.org", tx_code=True)
+    code = created.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    with db.session() as session:
+        row = session.scalars(select(Offer)).one()
+        assert code not in (row.code_hash, row.tx_code_hash)
+        assert created.tx_code not in (row.tx_code_hash or "")
+    form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
+    with pytest.raises(OAuthError) as missing:
+        service.token("college", form)
+    assert missing.value.error == "invalid_request"
+    token = service.token("college", {**form, "tx_code": created.tx_code})["access_token"]
+    with pytest.raises(OAuthError) as replay:
+        service.token("college", {**form, "tx_code": created.tx_code})
+    assert replay.value.error == "invalid_grant"
+    issuer = created.credential_issuer
+    keys = [PrivateKey.generate(KeyType.ED25519, os.urandom(32)) for _ in range(3)]
+    nonce = service.nonce("college")
+    answer = service.credential(
+        "college",
+        token,
+        {
+            "credential_configuration_id": LDP_VC,
+            "proofs": {"jwt": [_proof(k, issuer, nonce) for k in keys]},
+        },
+    )
+    subjects = [c["credential"]["credentialSubject"]["id"] for c in answer["credentials"]]
+    assert subjects == [did_key(k.public_key) for k in keys]
+    jwt = service.credential(
+        "college",
+        token,
+        {
+            "credential_configuration_id": JWT_VC_JSON,
+            "proofs": {"jwt": [_proof(keys[0], issuer, service.nonce("college"))]},
+        },
+    )
+    assert isinstance(jwt["credentials"][0]["credential"], str)
+    with db.session() as session:
+        assert token not in {t.token_hash for t in session.scalars(select(OfferAccessToken))}
+        assert nonce not in {n.nonce_hash for n in session.scalars(select(CNonce))}
+
+
+def test_expiry_and_tenancy(world: Any) -> None:
+    service, actor, achievement, _db = world
+    created = service.create_offer(actor, achievement, "ada@example.org", expires_in=60)
+    code = created.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    real = service._clock
+    service._clock = lambda: datetime.now(UTC) + timedelta(minutes=5)
+    try:
+        with pytest.raises(OAuthError) as expired:
+            service.token(
+                "college", {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
+            )
+        assert expired.value.error == "invalid_grant"
+        with pytest.raises(NotFoundError):
+            service.offer_by_reference(created.public_id)
+    finally:
+        service._clock = real
+    other = Actor(organization_id=actor.organization_id + 999, role="owner", label="x")
+    with pytest.raises(NotFoundError):
+        service.create_offer(other, achievement, "ada@example.org")
+    viewer = Actor(organization_id=actor.organization_id, role="viewer", label="v")
+    with pytest.raises(PermissionDeniedError):
+        service.create_offer(viewer, achievement, "ada@example.org")

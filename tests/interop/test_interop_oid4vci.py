@@ -1,0 +1,162 @@
+"""A real wallet client receives credentials from a real lerkit server over OpenID4VCI 1.0.
+
+``lerkit serve`` runs in a subprocess on a free port (SQLite under a temporary
+``LERKIT_DATA_DIR``); ``lerkit admin bootstrap`` gives the API key; an achievement and an
+offer (with a PIN) are created through the REST API. Sphereon's ``@sphereon/oid4vci-client``
+(``tests/interop/oid4vci_client.mjs``) redeems the offer and asks for ``ldp_vc`` and
+``jwt_vc_json``; every credential it receives must verify with lerkit's verifier and be
+bound to the wallet's DID, and the offer must not work a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from interop.node import node_available, node_executable
+from lerkit.core.jose import decode_unverified
+from support import require
+
+pytestmark = pytest.mark.interop
+
+HERE = Path(__file__).resolve().parent
+SCRIPT = HERE / "oid4vci_client.mjs"
+LERKIT = Path(sys.executable).parent / "lerkit"
+ACHIEVEMENT = {
+    "name": "Data Analysis Fundamentals",
+    "description": "Clean, explore and summarise real data sets.",
+    "criteria": {"narrative": "Complete the six modules."},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _sphereon_installed() -> bool:
+    package = HERE / "node_modules" / "@sphereon" / "oid4vci-client" / "package.json"
+    return package.is_file()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    require(node_available() and _sphereon_installed(), "Node with tests/interop/node_modules")
+    data = tmp_path_factory.mktemp("oid4vci-server")
+    port = _free_port()
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "LERKIT_DATA_DIR": str(data),
+        "LERKIT_PUBLIC_URL": base,
+        "LERKIT_SECRET_KEY": "1" * 64,
+    }
+    env.pop("LERKIT_DATABASE_URL", None)
+    env.pop("LERKIT_REDIS_URL", None)
+    subprocess.run([str(LERKIT), "db", "upgrade"], env=env, check=True, capture_output=True)
+    boot = subprocess.run(
+        [str(LERKIT), "admin", "bootstrap", "--org", "Example College", "--slug", "college"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"lk_[A-Za-z0-9_\-]+", boot.stdout + boot.stderr)
+    assert found, boot.stdout + boot.stderr
+    log = (data / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(LERKIT), "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, (data / "serve.log").read_text()
+            assert time.monotonic() < deadline, "lerkit serve did not start"
+            time.sleep(0.3)
+        yield base, found.group(0)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wallet(offer_uri: str, pin: str | None) -> dict[str, Any]:
+    node = node_executable()
+    assert node is not None
+    args = [node, str(SCRIPT), offer_uri] + ([pin] if pin else [])
+    done = subprocess.run(args, cwd=HERE, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"wallet failed:\n{done.stdout}\n{done.stderr}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_sphereon_receives_both_formats_once(server: tuple[str, str]) -> None:
+    base, key = server
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+        achievement = api.post("/api/v1/achievements", json=ACHIEVEMENT)
+        assert achievement.status_code == 201, achievement.text
+        created = api.post(
+            "/api/v1/offers",
+            json={
+                "achievement": achievement.json()["id"],
+                "recipient": "ada@example.org",
+                "txCode": True,
+            },
+        )
+        assert created.status_code == 201, created.text
+        offer = created.json()
+
+        received = _wallet(offer["offerUri"], offer["txCode"])
+
+        holder = received["holder"]
+        assert set(received["credentials"]) == set(offer["credentialConfigurationIds"])
+        for configuration, credentials in received["credentials"].items():
+            assert len(credentials) == 1, configuration
+            credential = credentials[0]
+            if isinstance(credential, str):  # jwt_vc_json
+                subject = decode_unverified(credential)[1]["credentialSubject"]
+            else:  # ldp_vc
+                assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+                subject = credential["credentialSubject"]
+            assert subject["id"] == holder, configuration
+            verified = api.post("/credentials/verify", json={"verifiableCredential": credential})
+            assert verified.json()["verified"] is True, (configuration, verified.text)
+
+        # the offer worked once: its code is spent, its reference gone
+        again = httpx.post(
+            f"{offer['credentialIssuer']}/token",
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                "pre-authorized_code": offer["credentialOffer"]["grants"][
+                    "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+                ]["pre-authorized_code"],
+                "tx_code": offer["txCode"],
+            },
+        )
+        assert again.status_code == 400
+        assert again.json()["error"] == "invalid_grant"
+        assert httpx.get(offer["credentialOfferUri"]).status_code == 404
