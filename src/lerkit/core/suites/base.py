@@ -45,7 +45,6 @@ DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 DATA_INTEGRITY_V1_CONTEXT = "https://w3id.org/security/data-integrity/v1"
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 _HASHES: dict[KeyType, Callable[[bytes], bytes]] = {
     KeyType.ED25519: lambda data: hashlib.sha256(data).digest(),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from lerkit.core.dids.base import ED25519_2020_CONTEXT
 from lerkit.core.keys import KeyType
-from lerkit.core.suites.base import ED25519_2020_CONTEXT, RdfcSuite, register
+from lerkit.core.suites.base import RdfcSuite, register
 
 
 class Ed25519Signature2020(RdfcSuite):
