@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lerkit.adapters.did_web import WebDidResolver
 from lerkit.adapters.fetch import BoundedFetcher
 from lerkit.adapters.keystore import EnvelopeKeyStore
+from lerkit.adapters.mail import SmtpMailer
 from lerkit.config import Settings
 from lerkit.core.dids.resolver import MethodResolver
 from lerkit.core.errors import ProblemCode, ResolutionError
@@ -26,8 +27,10 @@ from lerkit.services.access import ApiKeys
 from lerkit.services.achievements import AchievementService
 from lerkit.services.audit import AuditLog
 from lerkit.services.bulk import BulkService, IssueRow, RevokeCredential, RowIssue
+from lerkit.services.claims import ClaimService, Mailer
 from lerkit.services.context import Actor, Clock
 from lerkit.services.errors import NotFoundError
+from lerkit.services.exchanges import ExchangeService
 from lerkit.services.identity import Identity
 from lerkit.services.issuance import IssuanceService
 from lerkit.services.jobs import (
@@ -41,6 +44,7 @@ from lerkit.services.oid4vci import Oid4vciService
 from lerkit.services.organizations import Organizations
 from lerkit.services.status_lists import StatusListService
 from lerkit.services.verification import StatusLists, Verifier
+from lerkit.web import Templates
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +176,8 @@ class Services:
     bulk: BulkService | None = None  # None when no bulk issuer is wired
     queue: JobQueue | None = None  # InProcessQueue, or RedisQueue with LERKIT_REDIS_URL
     oid4vci: Oid4vciService | None = None  # OpenID4VCI issuer (offers, token, credential)
+    claims: ClaimService | None = None  # claim links emailed to recipients
+    exchanges: ExchangeService | None = None  # VC-API exchanges (DIDAuth, then issue)
 
     def verifier(self, *, allow_network: bool = True) -> Verifier:
         """A verifier for one request (it keeps the lists it fetched): this instance's DID
@@ -267,6 +273,20 @@ def _job_backend(settings: Settings, registry: TaskRegistry) -> tuple[JobQueue, 
     return InProcessQueue(registry), InMemoryLeases(), True
 
 
+def build_mailer(settings: Settings) -> Mailer | None:
+    """SMTP when ``LERKIT_SMTP_HOST`` is set; else None (deliveries are recorded as failed)."""
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender=settings.smtp_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+
+
 def build_services(settings: Settings, database: Database | None = None) -> Services:
     """Wire the issuing service over ``database`` (default: the one ``settings`` names).
 
@@ -295,6 +315,26 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         db,
         issuance=issuing.issuance,
         achievements=issuing.achievements,
+        audit=audit,
+        clock=clock,
+        entropy=entropy,
+        public_url=settings.public_url,
+    )
+    services.exchanges = ExchangeService(
+        db,
+        issuance=issuing.issuance,
+        achievements=issuing.achievements,
+        verifier=build_verifier(settings),  # holders are did:key / did:jwk: offline
+        audit=audit,
+        clock=clock,
+        entropy=entropy,
+        public_url=settings.public_url,
+    )
+    services.claims = ClaimService(
+        db,
+        oid4vci=services.oid4vci,
+        mailer=build_mailer(settings),
+        templates=Templates(),
         audit=audit,
         clock=clock,
         entropy=entropy,

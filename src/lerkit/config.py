@@ -13,6 +13,13 @@
 - LERKIT_ALLOW_HTTP_FETCH (0): allow plain http:// fetches (tests, intranets)
 - LERKIT_FETCH_TIMEOUT (5): seconds an outbound fetch (did:web, status list) may take
 - LERKIT_FETCH_MAX_BYTES (1048576): largest body an outbound fetch may read
+- LERKIT_SMTP_HOST: the SMTP server that sends claim-link emails (unset: no email is sent;
+  each delivery is recorded as failed, "no SMTP server is configured")
+- LERKIT_SMTP_PORT (587): its port
+- LERKIT_SMTP_USER, LERKIT_SMTP_PASSWORD: login, when the server asks for one (the password
+  is never logged nor shown in ``repr``)
+- LERKIT_SMTP_STARTTLS (1): upgrade the connection with STARTTLS before logging in
+- LERKIT_SMTP_FROM (lerkit@localhost): the From address of claim-link emails
 """
 
 from __future__ import annotations
@@ -45,6 +52,13 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _number(env, name, default)
+    if value != int(value) or value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (1..65535), got {env.get(name)!r}")
+    return int(value)
+
+
 def _public_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
@@ -65,6 +79,12 @@ class Settings:
     secret_key_file: Path | None = None
     old_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     redis_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = "lerkit@localhost"
 
     @property
     def effective_database_url(self) -> str:
@@ -97,4 +117,11 @@ class Settings:
             secret_key_file=Path(key_file) if key_file else None,
             old_secret_keys=old,
             redis_url=env.get("LERKIT_REDIS_URL") or None,
+            smtp_host=env.get("LERKIT_SMTP_HOST") or None,
+            smtp_port=_port(env, "LERKIT_SMTP_PORT", 587),
+            smtp_user=env.get("LERKIT_SMTP_USER") or None,
+            smtp_password=env.get("LERKIT_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("LERKIT_SMTP_STARTTLS", "1").strip() == ""
+            or _flag(env, "LERKIT_SMTP_STARTTLS"),
+            smtp_from=env.get("LERKIT_SMTP_FROM") or "lerkit@localhost",
         )

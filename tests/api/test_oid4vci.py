@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,10 +19,19 @@ from fastapi.testclient import TestClient
 
 from api.conftest import PUBLIC_URL, Tenant
 from api.test_vcapi import ACHIEVEMENT
+from lerkit.core.dids import MethodResolver
 from lerkit.core.dids.key import did_key
 from lerkit.core.jose import decode_unverified, sign_jwt
 from lerkit.core.keys import KeyType, PrivateKey
-from lerkit.services.oid4vci import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT
+from lerkit.core.sdjwt import verify_sd_jwt_vc
+from lerkit.services.oid4vci import (
+    JWT_VC_JSON,
+    LDP_VC,
+    OFFER_WAYS,
+    PRE_AUTHORIZED_GRANT,
+    SD_JWT_VC,
+    Way,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "oid4vci"
 
@@ -391,3 +401,132 @@ def test_offers_need_an_issuer_and_the_callers_achievement(
         headers=org_a.headers,
     )
     assert bad.status_code == 422
+
+
+def test_sd_jwt_vc_over_http(client: TestClient, org_a: Tenant) -> None:
+    issuer = f"{PUBLIC_URL}/orgs/{org_a.slug}"
+    metadata = client.get(f"/.well-known/openid-credential-issuer/orgs/{org_a.slug}").json()
+    configuration = metadata["credential_configurations_supported"][SD_JWT_VC]
+    assert configuration["format"] == "dc+sd-jwt"
+    assert configuration["vct"] == f"{issuer}/vct/open-badge"
+    assert "credential_definition" not in configuration
+    created = make_offer(client, org_a, credentialConfigurationIds=[SD_JWT_VC])
+    token = redeem(client, created["credentialOffer"])
+    assert token.status_code == 200, token.text
+    key = holder_key()
+    response = request_credential(
+        client,
+        issuer,
+        token.json()["access_token"],
+        {
+            "credential_configuration_id": SD_JWT_VC,
+            "proofs": {"jwt": [proof(key, issuer, c_nonce(client, issuer))]},
+        },
+    )
+    assert response.status_code == 200, response.text
+    sd_jwt = response.json()["credentials"][0]["credential"]
+    document = client.get(f"/orgs/{org_a.slug}/did.json").json()
+    verified = verify_sd_jwt_vc(
+        sd_jwt,
+        MethodResolver(documents={document["id"]: document}),
+        now=datetime.now(UTC),
+        require_key_binding=False,
+    )
+    assert verified.header["typ"] == "dc+sd-jwt"
+    assert verified.claims["cnf"]["jwk"] == key.public_key.jwk
+    assert verified.claims["achievement"]["name"] == ACHIEVEMENT["name"]
+    assert "/achievement" in verified.disclosed_paths
+    # stored as issued; revocable like the others
+    listed = client.get("/api/v1/credentials", headers=org_a.headers).json()
+    items = listed.get("items", listed.get("credentials", listed))
+    mine = [c for c in items if c["format"] == "sd-jwt-vc"]
+    assert len(mine) == 1
+    one = client.get(f"/api/v1/credentials/{mine[0]['id']}", headers=org_a.headers).json()
+    assert one["credential"] == sd_jwt
+
+
+def test_sd_jwt_vc_needs_a_key_did(client: TestClient, org_a: Tenant) -> None:
+    body = {"achievement": achievement(client, org_a), "format": "dc+sd-jwt"}
+    email = client.post(
+        "/api/v1/credentials",
+        json={**body, "recipient": "ada@example.org", "recipientType": "email"},
+        headers=org_a.headers,
+    )
+    assert email.status_code == 422, email.text
+    web = client.post(
+        "/api/v1/credentials",
+        json={**body, "recipient": "did:web:example.org", "recipientType": "did"},
+        headers=org_a.headers,
+    )
+    assert web.status_code == 422, web.text
+    good = client.post(
+        "/api/v1/credentials",
+        json={**body, "recipient": did_key(holder_key().public_key), "recipientType": "did"},
+        headers=org_a.headers,
+    )
+    assert good.status_code == 201, good.text
+    assert good.json()["format"] == "sd-jwt-vc"
+
+
+def test_offer_ways(client: TestClient, org_a: Tenant) -> None:
+    created = make_offer(client, org_a, txCode=True)
+    assert created["ways"] == created["credentialOfferUri"] + "/ways"
+    response = client.get(path(created["ways"]))
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    found = response.json()
+    assert found["id"] == created["id"]
+    assert found["txCode"] is True
+    assert found["credentialConfigurationIds"] == created["credentialConfigurationIds"]
+    text = response.text
+    code = created["credentialOffer"]["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    assert code not in text
+    assert created["txCode"] not in text
+    ways = {way["protocol"]: way for way in found["ways"]}
+    assert list(ways)[:1] == ["openid4vci"]
+    assert {"openid4vci", "vc-api", "claim-page"} <= set(ways)
+    oid4vci = ways["openid4vci"]
+    assert oid4vci["available"] is True
+    assert oid4vci["url"] == created["offerUri"]
+    assert oid4vci["links"]["qrPng"] == created["qrCode"]["png"]
+    assert client.get(path(oid4vci["links"]["qrSvg"])).status_code == 200
+    for way in found["ways"]:
+        assert set(way) >= {"protocol", "description", "available", "url"}
+        assert way["available"] is (way["url"] is not None)
+    # fetched by reference: that way is spent, the listing says so
+    assert client.get(path(created["credentialOfferUri"])).status_code == 200
+    after = {w["protocol"]: w for w in client.get(path(created["ways"])).json()["ways"]}
+    assert after["openid4vci"]["available"] is False
+    assert after["openid4vci"]["note"]
+    # redeemed or unknown: no ways
+    redeem(client, created["credentialOffer"], created["txCode"])
+    assert client.get(path(created["ways"])).status_code == 404
+    assert client.get("/offers/nope/ways").status_code == 404
+
+
+def test_offer_ways_registry(
+    client: TestClient, org_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # another module adds its way with one line; a provider may decline (None)
+    ways = dict(OFFER_WAYS)
+    ways["vc-api"] = lambda ctx: Way("vc-api", "VC-API", f"{ctx.public_url}/exchanges/x?iuv=1")
+    ways["declines"] = lambda ctx: None
+    monkeypatch.setattr("lerkit.services.oid4vci.OFFER_WAYS", ways)
+    created = make_offer(client, org_a)
+    found = client.get(path(created["ways"])).json()["ways"]
+    assert [w["protocol"] for w in found] == ["openid4vci", "vc-api", "claim-page"]
+    assert found[1]["url"] == f"{PUBLIC_URL}/exchanges/x?iuv=1"
+
+
+def test_offer_ways_include_a_vc_api_exchange(client: TestClient, org_a: Tenant) -> None:
+    created = make_offer(client, org_a)
+    before = {w["protocol"]: w for w in client.get(path(created["ways"])).json()["ways"]}
+    assert before["vc-api"]["available"] is False
+    assert before["claim-page"]["available"] is False
+    exchange = client.post(
+        "/api/v1/exchanges", json={"offer": created["id"]}, headers=org_a.headers
+    )
+    assert exchange.status_code == 201, exchange.text
+    after = {w["protocol"]: w for w in client.get(path(created["ways"])).json()["ways"]}
+    assert after["vc-api"]["url"] == exchange.json()["interactionUrl"]
+    assert after["vc-api"]["url"].endswith("?iuv=1")

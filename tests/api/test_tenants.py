@@ -28,6 +28,10 @@ PUBLIC = {
     ("GET", "/orgs/{slug}/did.json"),
     ("GET", "/status/{public_id}"),
     ("GET", "/healthz"),
+    # claim pages (lerkit.api.claims): the token in the path is the capability
+    ("GET", "/claim/{token}"),
+    ("GET", "/claim/{token}/credential.json"),
+    ("GET", "/claim/{token}/badge.png"),
     # OpenID4VCI (lerkit.api.oid4vci): metadata, offers by reference, OAuth endpoints
     # (the credential endpoint takes an OAuth access token, tested in test_oid4vci.py)
     ("GET", "/.well-known/openid-credential-issuer/orgs/{slug}"),
@@ -35,9 +39,14 @@ PUBLIC = {
     ("GET", "/offers/{offer_id}"),
     ("GET", "/offers/{offer_id}/qr.png"),
     ("GET", "/offers/{offer_id}/qr.svg"),
+    ("GET", "/offers/{offer_id}/ways"),
     ("POST", "/orgs/{slug}/token"),
     ("POST", "/orgs/{slug}/nonce"),
     ("POST", "/orgs/{slug}/credential"),
+    # VC-API exchanges (lerkit.api.exchanges): the exchange id is the capability
+    ("GET", "/interactions/{exchange_id}"),
+    ("GET", "/workflows/{workflow_id}/exchanges/{exchange_id}"),
+    ("POST", "/workflows/{workflow_id}/exchanges/{exchange_id}"),
 }
 
 # Protected routes -> a body valid enough to reach the lookup of the object in the path
@@ -88,6 +97,14 @@ PROTECTED: dict[tuple[str, str], Any] = {
     },
     ("GET", "/api/v1/status-lists"): None,
     ("POST", "/api/v1/offers"): {
+        "achievement": "{achievement_id}",
+        "recipient": "mallory@example.org",
+    },
+    ("GET", "/api/v1/claims/{claim_id}"): None,
+    ("POST", "/api/v1/claims/{claim_id}/resend"): None,
+    ("POST", "/api/v1/claims/{claim_id}/revoke"): None,
+    ("POST", "/api/v1/claims/{claim_id}/bounce"): {"reason": "mailbox full"},
+    ("POST", "/api/v1/exchanges"): {
         "achievement": "{achievement_id}",
         "recipient": "mallory@example.org",
     },
@@ -163,7 +180,14 @@ def b_objects(client: TestClient, org_b: Tenant) -> dict[str, str]:
     )
     assert job.status_code == 202, job.text
     status_list = record["credential"]["credentialStatus"][0]["statusListCredential"]
+    claimed = client.post(
+        "/api/v1/credentials",
+        json={"achievement": record["achievement"], "recipient": "bob@b.example", "email": True},
+        headers=org_b.headers,
+    )
+    assert claimed.status_code == 201, claimed.text
     return {
+        "claim_id": claimed.json()["claim"]["id"],
         "credential_id": record["id"],
         "achievement_id": record["achievement"],
         "key_id": key["id"],

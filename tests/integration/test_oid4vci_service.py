@@ -15,20 +15,35 @@ from sqlalchemy import select
 
 from lerkit.bootstrap import Services, build_services
 from lerkit.config import Settings
+from lerkit.core.dids import MethodResolver
 from lerkit.core.dids.key import did_key
 from lerkit.core.jose import sign_jwt
 from lerkit.core.keys import KeyType, PrivateKey
-from lerkit.db.models import CNonce, Offer, OfferAccessToken
+from lerkit.core.sdjwt import verify_sd_jwt_vc
+from lerkit.db.models import (
+    CNonce,
+    IssuedCredential,
+    Offer,
+    OfferAccessToken,
+    Organization,
+    StatusEntry,
+)
 from lerkit.db.session import Database
 from lerkit.services.context import Actor
 from lerkit.services.errors import NotFoundError, PermissionDeniedError
-from lerkit.services.oid4vci import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT, OAuthError
+from lerkit.services.oid4vci import (
+    JWT_VC_JSON,
+    LDP_VC,
+    PRE_AUTHORIZED_GRANT,
+    SD_JWT_VC,
+    OAuthError,
+)
 
 PUBLIC_URL = "https://lerkit.test"
 
 
 @pytest.fixture
-def world(tmp_path: Path, db: Database) -> Any:
+def built(tmp_path: Path, db: Database) -> Any:
     settings = Settings(data_dir=tmp_path, database_url=db.url, public_url=PUBLIC_URL)
     services: Services = build_services(settings, db)
     with db.session() as session:
@@ -43,8 +58,14 @@ def world(tmp_path: Path, db: Database) -> Any:
     badge = {"name": "Python", "description": "Writes Python.", "criteria": {"narrative": "."}}
     achievement = services.achievements.create(actor, badge).public_id
     assert services.oid4vci is not None
-    yield services.oid4vci, actor, achievement, db
+    yield services, actor, achievement, db
     services.close()
+
+
+@pytest.fixture
+def world(built: Any) -> Any:
+    services, actor, achievement, db = built
+    return services.oid4vci, actor, achievement, db
 
 
 def _proof(key: PrivateKey, aud: str, nonce: str) -> str:
@@ -122,3 +143,50 @@ def test_expiry_and_tenancy(world: Any) -> None:
     viewer = Actor(organization_id=actor.organization_id, role="viewer", label="v")
     with pytest.raises(PermissionDeniedError):
         service.create_offer(viewer, achievement, "ada@example.org")
+
+
+def test_sd_jwt_vc_bound_to_the_proof_key(built: Any) -> None:
+    services, actor, achievement, db = built
+    service = services.oid4vci
+    created = service.create_offer(
+        actor, achievement, "ada@example.org", configuration_ids=[SD_JWT_VC]
+    )
+    code = created.credential_offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    token = service.token(
+        "college", {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
+    )["access_token"]
+    key = PrivateKey.generate(KeyType.P256, os.urandom(32))
+    answer = service.credential(
+        "college",
+        token,
+        {
+            "credential_configuration_id": SD_JWT_VC,
+            "proofs": {"jwt": [_proof(key, created.credential_issuer, service.nonce("college"))]},
+        },
+    )
+    sd_jwt = answer["credentials"][0]["credential"]
+    assert isinstance(sd_jwt, str)
+    assert sd_jwt.endswith("~")
+    with db.session() as session:
+        org = session.scalars(select(Organization)).one()
+        document = services.identity.did_document(session, org)
+        row = session.scalars(select(IssuedCredential)).one()
+        assert row.format == "sd-jwt-vc"
+        assert row.document == sd_jwt  # stored as issued, every Disclosure with it
+        assert len(session.scalars(select(StatusEntry)).all()) == 2
+    resolver = MethodResolver(documents={document["id"]: document})
+    verified = verify_sd_jwt_vc(sd_jwt, resolver, now=datetime.now(UTC), require_key_binding=False)
+    claims = verified.claims
+    assert claims["vct"] == f"{PUBLIC_URL}/orgs/college/vct/open-badge"
+    assert claims["iss"] == document["id"]
+    assert claims["cnf"] == {"jwk": key.public_key.jwk}
+    assert claims["sub"] == did_key(key.public_key)
+    assert claims["achievement"]["name"] == "Python"
+    assert claims["achievement"]["criteria"] == {"narrative": "."}
+    assert "status" not in claims
+    # the achievement and its details are disclosable: without Disclosures, none of it shows
+    bare = verify_sd_jwt_vc(
+        sd_jwt.split("~")[0] + "~", resolver, now=datetime.now(UTC), require_key_binding=False
+    )
+    assert "achievement" not in bare.claims
+    assert bare.claims["name"] == "Python"

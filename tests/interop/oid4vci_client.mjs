@@ -1,7 +1,8 @@
 // A wallet on Sphereon's OpenID4VCI client (@sphereon/oid4vci-client 0.20.1, OpenID4VCI 1.0):
 //   node oid4vci_client.mjs <openid-credential-offer://...> [tx_code]
 // runs the pre-authorized code flow and asks for every configuration in the offer (one
-// request each), with JWT proofs made by a fresh Ed25519 key (did:jwk, signed with `jose`).
+// request each: ldp_vc, jwt_vc_json, dc+sd-jwt), with JWT proofs made by a fresh Ed25519 key
+// (did:jwk, signed with `jose`).
 // Prints {"holder": did, "credentials": {configuration id: [credential, ...]}} as JSON.
 //
 // Client quirks worked around here (lerkit follows the spec):

@@ -3,9 +3,11 @@
 ``lerkit serve`` runs in a subprocess on a free port (SQLite under a temporary
 ``LERKIT_DATA_DIR``); ``lerkit admin bootstrap`` gives the API key; an achievement and an
 offer (with a PIN) are created through the REST API. Sphereon's ``@sphereon/oid4vci-client``
-(``tests/interop/oid4vci_client.mjs``) redeems the offer and asks for ``ldp_vc`` and
-``jwt_vc_json``; every credential it receives must verify with lerkit's verifier and be
-bound to the wallet's DID, and the offer must not work a second time.
+(``tests/interop/oid4vci_client.mjs``) redeems the offer and asks for ``ldp_vc``,
+``jwt_vc_json`` and ``dc+sd-jwt``; every credential it receives must verify with lerkit's
+verifier (the SD-JWT VC with ``verify_sd_jwt_vc`` and the organization's DID document
+served by the instance) and be bound to the wallet's DID (the SD-JWT VC: ``cnf.jwk`` is the
+wallet's key), and the offer must not work a second time.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,10 @@ import httpx
 import pytest
 
 from interop.node import node_available, node_executable
+from lerkit.core.dids import MethodResolver
+from lerkit.core.dids.jwk import jwk_from_did_jwk
 from lerkit.core.jose import decode_unverified
+from lerkit.core.sdjwt import verify_sd_jwt_vc
 from support import require
 
 pytestmark = pytest.mark.interop
@@ -113,7 +119,7 @@ def _wallet(offer_uri: str, pin: str | None) -> dict[str, Any]:
     return result
 
 
-def test_sphereon_receives_both_formats_once(server: tuple[str, str]) -> None:
+def test_sphereon_receives_every_format_once(server: tuple[str, str]) -> None:
     base, key = server
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
@@ -134,9 +140,24 @@ def test_sphereon_receives_both_formats_once(server: tuple[str, str]) -> None:
 
         holder = received["holder"]
         assert set(received["credentials"]) == set(offer["credentialConfigurationIds"])
+        assert "OpenBadgeCredential_dc+sd-jwt" in received["credentials"]
         for configuration, credentials in received["credentials"].items():
             assert len(credentials) == 1, configuration
             credential = credentials[0]
+            if configuration.endswith("dc+sd-jwt"):
+                did_document = httpx.get(f"{base}/orgs/college/did.json").json()
+                verified = verify_sd_jwt_vc(
+                    credential,
+                    MethodResolver(documents={did_document["id"]: did_document}),
+                    now=datetime.now(UTC),
+                    require_key_binding=False,
+                )
+                assert verified.issuer == did_document["id"]
+                assert verified.vct == f"{base}/orgs/college/vct/open-badge"
+                assert verified.claims["cnf"]["jwk"] == jwk_from_did_jwk(holder)
+                assert verified.claims["sub"] == holder
+                assert verified.claims["achievement"]["name"] == ACHIEVEMENT["name"]
+                continue
             if isinstance(credential, str):  # jwt_vc_json
                 subject = decode_unverified(credential)[1]["credentialSubject"]
             else:  # ldp_vc

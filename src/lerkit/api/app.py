@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lerkit.api import oid4vci, problems, public, rest, vcapi
+from lerkit.api import claims, exchanges, oid4vci, problems, public, rest, vcapi
 from lerkit.bootstrap import Services
 from lerkit.core.jsonld import warm_up
 
@@ -32,6 +32,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "Bulk issuance", "description": "CSV/XLSX upload, dry run, commit, progress."},
     {"name": "Status lists", "description": "The organization's Bitstring Status Lists."},
     {"name": "OpenID4VCI", "description": "Credential offers and the OpenID4VCI 1.0 issuer."},
+    {"name": "Claim links", "description": "Emailed claim links and the claim page."},
 ]
 
 
@@ -123,6 +124,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(rest.router, prefix="/api/v1")
     app.include_router(oid4vci.router)
     app.include_router(oid4vci.offers_router, prefix="/api/v1")
+    claims.install(app)
+    exchanges.install(app)
     if services.bulk is not None:
         app.include_router(rest.bulk_router, prefix="/api/v1")
     app.add_middleware(BodySizeLimit, json_limit=MAX_JSON_BYTES, upload_limit=MAX_UPLOAD_BYTES)

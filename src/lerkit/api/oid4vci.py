@@ -1,8 +1,9 @@
 """OpenID4VCI 1.0 endpoints (see :mod:`lerkit.services.oid4vci` for the design).
 
-Public (no API key): issuer and authorization server metadata, the offer by reference and
-its QR codes, and the OAuth endpoints (token, nonce, credential). The OAuth endpoints answer
-errors as OAuth JSON (``{"error": ..., "error_description": ...}``), not problem+json.
+Public (no API key): issuer and authorization server metadata, the offer by reference, its
+QR codes and its ways (``/offers/{id}/ways``: every protocol it can be claimed by), and the
+OAuth endpoints (token, nonce, credential). The OAuth endpoints answer errors as OAuth JSON
+(``{"error": ..., "error_description": ...}``), not problem+json.
 Protected: ``POST /api/v1/offers`` (an API key with the issuer role).
 """
 
@@ -131,6 +132,7 @@ async def create_offer(body: OfferIn, actor: ActorDep, services: ServicesDep) ->
         "png": f"{created.credential_offer_uri}/qr.png",
         "svg": f"{created.credential_offer_uri}/qr.svg",
     }
+    out["ways"] = f"{created.credential_offer_uri}/ways"
     return out
 
 
@@ -143,6 +145,22 @@ async def offer_by_reference(offer_id: str, services: ServicesDep) -> JSONRespon
     service = _service(services)
     offer = await run_in_threadpool(service.offer_by_reference, offer_id)
     return JSONResponse(offer, headers=NO_STORE)
+
+
+@router.get(
+    "/offers/{offer_id}/ways",
+    summary="Every way an offer can be claimed (OpenID4VCI, VC-API, claim page)",
+    description=(
+        "One offer, every protocol: each way has its `protocol`, `url` (null when not "
+        "available for this offer) and extra `links`. Served while the offer is live; "
+        "it shows no pre-authorized code and no PIN."
+    ),
+    responses={200: _JSON, **problem_responses(404)},
+)
+async def offer_ways(offer_id: str, services: ServicesDep) -> JSONResponse:
+    service = _service(services)
+    ways = await run_in_threadpool(service.ways, offer_id)
+    return JSONResponse(ways, headers=NO_STORE)
 
 
 def _qr(services: Services, offer_id: str, kind: str) -> bytes:

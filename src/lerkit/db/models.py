@@ -341,3 +341,74 @@ class CNonce(Base):
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
     expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class Exchange(Base):
+    """A VC-API exchange of the "didauth-issue" workflow: the wallet proves control of a
+    DID (DIDAuthentication, answering ``challenge``), then receives one credential of
+    ``achievement_id`` bound to that DID (``holder``, ``credential_id``). Single use:
+    ``state`` goes pending -> active (a challenge was given) -> complete, or invalid; an
+    exchange made for an OpenID4VCI offer (``offer_id``) redeems that offer when it completes.
+    """
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    recipient: Mapped[str] = mapped_column(String(500))  # whom the exchange is meant for
+    state: Mapped[str] = mapped_column(String(16))  # pending | active | complete | invalid
+    challenge: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSON_TYPE)
+    holder: Mapped[str | None] = mapped_column(String(2000))
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("issued_credentials.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    completed_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class ClaimLink(Base):
+    """A link emailed to ONE recipient to claim a credential (or an offer) in a browser.
+
+    The token in the URL is kept only as its SHA-256 hash (``token_hash``); resending mints a
+    new token (the old link stops working). The page shows the achievement, the
+    credential's downloads (when ``credential_id`` is set) and the OpenID4VCI offer
+    (``offer_id``). A link is unusable after ``expires_at`` or once ``revoked_at`` is set.
+    """
+
+    __tablename__ = "claim_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issued_credentials.id"), index=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    email: Mapped[str] = mapped_column(String(320))
+    lang: Mapped[str] = mapped_column(String(8))  # en | fr
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class EmailDelivery(Base):
+    """One delivery of a claim link's email (each send or resend is one row): every attempt
+    in ``attempts`` (time, outcome, SMTP detail) and the final ``state`` — pending, sent,
+    failed (retries exhausted or permanent refusal) or bounced (reported later)."""
+
+    __tablename__ = "email_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_link_id: Mapped[int] = mapped_column(ForeignKey("claim_links.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[list[Any]] = mapped_column(JSON_TYPE, default=list)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    updated_at: Mapped[datetime] = mapped_column(UTC_DATETIME)

@@ -19,7 +19,20 @@ first time (ConflictError if it was for another achievement or recipient).
 Revocation is final; suspension can be lifted. Every call is tenant-scoped: another
 organization's credential is NotFoundError.
 
-Stored ``format``: ``ldp-eddsa-rdfc-2022``, ``ldp-ed25519-2020``, ``vc-jwt`` or ``clr``.
+Stored ``format``: ``ldp-eddsa-rdfc-2022``, ``ldp-ed25519-2020``, ``vc-jwt``, ``sd-jwt-vc``
+or ``clr``.
+
+The ``dc+sd-jwt`` format (stored ``sd-jwt-vc``: the SD-JWT as issued, every Disclosure
+attached) is an SD-JWT VC of an achievement (:func:`sd_jwt_vc_claims`): ``iss`` the
+organization's DID, ``kid`` its key, ``vct`` ``{public_url}/orgs/{slug}/vct/open-badge``,
+``sub`` and ``cnf.jwk`` the holder's key (so the recipient must be a did:key or did:jwk),
+``exp`` from ``validUntil``; the achievement, its description, criteria and alignments, the
+results, identifiers and evidence are selectively disclosable. It gets its revocation and
+suspension entries like every credential (the API's revoke / suspend work), but no
+``status`` claim: an SD-JWT VC's ``status`` is an IETF Token Status List reference
+(``{"status_list": {"idx", "uri"}}`` to a ``statuslist+jwt``), which lerkit's Bitstring
+Status List credentials are not; a verifier of the SD-JWT VC cannot see a revocation yet.
+Only :meth:`issue` / :meth:`issue_in` issue it (not ``issue_document`` nor CLRs).
 """
 
 from __future__ import annotations
@@ -37,8 +50,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lerkit.core.errors import InputError, ProblemCode
+from lerkit.core.dids.base import split_did_url
+from lerkit.core.dids.jwk import public_key_from_did_jwk
+from lerkit.core.dids.key import public_key_from_did_key
+from lerkit.core.errors import InputError, LerkitError, ProblemCode
 from lerkit.core.issuer import issue as sign_credential
+from lerkit.core.keys import PrivateKey, PublicKey
 from lerkit.core.model import clr, ob3
 from lerkit.core.model.vc import (
     VC_V2_CONTEXT,
@@ -47,7 +64,10 @@ from lerkit.core.model.vc import (
     contexts,
     credential_types,
     is_url,
+    parse_datetime,
 )
+from lerkit.core.multibase import b64url_encode
+from lerkit.core.sdjwt import issue_sd_jwt_vc
 from lerkit.core.types import JsonObject
 from lerkit.db.errors import DatabaseConflict
 from lerkit.db.models import Achievement, AchievementVersion, IssuedCredential, Organization
@@ -74,8 +94,14 @@ FORMATS: dict[str, tuple[str, str]] = {
     "eddsa-rdfc-2022": ("eddsa-rdfc-2022", "ldp-eddsa-rdfc-2022"),
     "ed25519-signature-2020": ("ed25519-signature-2020", "ldp-ed25519-2020"),
     "vc-jwt": ("vc-jwt", "vc-jwt"),
+    "dc+sd-jwt": ("sd-jwt-vc", "sd-jwt-vc"),
 }
 """Requested format -> (core suite name, stored format)."""
+
+SD_JWT_VC = "sd-jwt-vc"
+SD_JWT_VCT_PATH = "/vct/open-badge"
+"""The ``vct`` of lerkit's SD-JWT VCs: this path under the organization's issuer URL."""
+_SD_ACHIEVEMENT_DETAILS = ("description", "criteria", "alignment")
 
 RECIPIENT_TYPES = ("email", "did", "other")
 STATUSES = ("active", "revoked", "suspended")
@@ -117,7 +143,7 @@ class CredentialRecord:
 
     def parsed(self) -> JsonObject | str:
         """The document as JSON (Data Integrity) or the compact JWT (``vc-jwt``)."""
-        if self.format == "vc-jwt" or not self.document.startswith("{"):
+        if self.format in ("vc-jwt", SD_JWT_VC) or not self.document.startswith("{"):
             return self.document
         parsed: JsonObject = json.loads(self.document)
         return parsed
@@ -209,6 +235,54 @@ def _document_recipient(document: Mapping[str, Any]) -> tuple[str, str]:
     if len(recipient) > 500:
         raise _fail("credentialSubject.id", "must be at most 500 characters")
     return recipient, kind
+
+
+def holder_key(did: str) -> PublicKey:
+    """The key an SD-JWT VC is bound to: that of a did:key or did:jwk recipient."""
+    try:
+        if did.startswith("did:key:"):
+            return public_key_from_did_key(did)
+        if did.startswith("did:jwk:"):
+            return public_key_from_did_jwk(did)
+    except LerkitError as exc:
+        raise _fail("recipient", f"is not a usable key DID: {exc.message}") from exc
+    raise _fail(
+        "recipient",
+        "an SD-JWT VC (dc+sd-jwt) is bound to the holder's key: give a did:key or did:jwk",
+    )
+
+
+def sd_jwt_vc_claims(unsigned: Mapping[str, Any]) -> tuple[JsonObject, list[str]]:
+    """The SD-JWT VC claims of an unsigned OB 3.0 credential, and the paths to make
+    selectively disclosable. ``iss``, ``vct``, ``iat``, ``exp`` and ``cnf`` are set when
+    signing; the W3C envelope (``@context``, ``type``, ``proof``, ``credentialStatus``) is
+    not carried over."""
+    subject = unsigned.get("credentialSubject") or {}
+    claims: JsonObject = {"jti": unsigned["id"]}
+    if isinstance(subject.get("id"), str):
+        claims["sub"] = subject["id"]
+    claims["name"] = unsigned.get("name")
+    issuer = unsigned.get("issuer")
+    if isinstance(issuer, Mapping):
+        claims["issuer_name"] = issuer.get("name")
+    if unsigned.get("awardedDate"):
+        claims["awarded_date"] = unsigned["awardedDate"]
+    disclosable: list[str] = []
+    achievement = subject.get("achievement")
+    if isinstance(achievement, Mapping):
+        claims["achievement"] = dict(achievement)
+        disclosable.append("achievement")
+        disclosable += [f"/achievement/{k}" for k in _SD_ACHIEVEMENT_DETAILS if k in achievement]
+    for source, name in (
+        (subject, "result"),
+        (subject, "identifier"),
+        (unsigned, "evidence"),
+    ):
+        value = source.get(name)
+        if value:
+            claims[name] = value
+            disclosable.append(name)
+    return {k: v for k, v in claims.items() if v is not None}, disclosable
 
 
 class IssuanceService:
@@ -410,11 +484,33 @@ class IssuanceService:
         now: datetime,
     ) -> tuple[str, int | None]:
         private_key, vm_id, signing_key_id = self._signer.signer_for(session, organization)
+        if suite == SD_JWT_VC:
+            return self._sign_sd_jwt_vc(unsigned, private_key, vm_id, now), signing_key_id
         signed = sign_credential(
             unsigned, private_key, verification_method=vm_id, created=now, suite=suite
         )
         text = signed if isinstance(signed, str) else json.dumps(signed, ensure_ascii=False)
         return text, signing_key_id
+
+    def _sign_sd_jwt_vc(
+        self, unsigned: JsonObject, key: PrivateKey, vm_id: str, now: datetime
+    ) -> str:
+        claims, disclosable = sd_jwt_vc_claims(unsigned)
+        holder = str(claims.get("sub", ""))
+        achievement_url = str(claims["achievement"]["id"])
+        until = unsigned.get("validUntil")
+        return issue_sd_jwt_vc(
+            claims,
+            vct=achievement_url.rsplit("/achievements/", 1)[0] + SD_JWT_VCT_PATH,
+            issuer=split_did_url(vm_id)[0],
+            key=key,
+            kid=vm_id,
+            disclosable=disclosable,
+            salt=lambda: b64url_encode(self._entropy(16)),
+            holder_jwk=holder_key(holder).jwk,
+            iat=now,
+            exp=parse_datetime(until) if isinstance(until, str) else None,
+        )
 
     def _existing(
         self, session: Session, actor: Actor, idempotency_key: str | None
@@ -614,6 +710,10 @@ class IssuanceService:
             recipient, recipient_type, hashed, identity_type
         )
         identifiers += self._name_identifier(recipient_name, hashed)
+        if suite == SD_JWT_VC:
+            if recipient_type != "did" or subject_id is None:
+                raise _fail("recipientType", "an SD-JWT VC (dc+sd-jwt) goes to a DID recipient")
+            holder_key(subject_id)
         ob_achievement = to_ob3(url, version.data, version.version)
         if result_value is None:
             result_objects = self._results(url, version.data, results)
@@ -725,6 +825,8 @@ class IssuanceService:
         actor.require("issuer", ISSUE_SCOPE)
         purposes = _check_purposes(status_purposes)
         suite, stored_format = self._format(format)
+        if suite == SD_JWT_VC:
+            raise _fail("format", "dc+sd-jwt issues achievements only, not given documents")
         self._check_idempotency_key(idempotency_key)
         _check_document(credential)
 
@@ -831,6 +933,8 @@ class IssuanceService:
         target}`` with achievement public ids or URLs."""
         actor.require("issuer", ISSUE_SCOPE)
         suite, _ = self._format(format)
+        if suite == SD_JWT_VC:
+            raise _fail("format", "a CLR is not issued as an SD-JWT VC")
         self._check_idempotency_key(idempotency_key)
         if not isinstance(credential_ids, Sequence) or isinstance(credential_ids, str):
             raise _fail("credentials", "must be a list of credential ids")
@@ -912,11 +1016,11 @@ class IssuanceService:
                 errors.append({"field": f, "message": "is a CLR itself; bundle achievements"})
             elif row.achievement_version_id is None:
                 errors.append({"field": f, "message": "is not an achievement credential"})
-            elif row.format == "vc-jwt":
+            elif row.format in ("vc-jwt", SD_JWT_VC):
                 errors.append(
                     {
                         "field": f,
-                        "message": "is a VC-JWT; a CLR embeds Data Integrity credentials only",
+                        "message": "is a JWT; a CLR embeds Data Integrity credentials only",
                     }
                 )
             elif row.recipient != stored_recipient or row.recipient_type != recipient_type:

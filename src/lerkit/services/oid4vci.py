@@ -20,6 +20,16 @@ proofs (up to ``BATCH_SIZE``) give several credentials, issued through
 access token's and nonces' bookkeeping. Every secret (pre-authorized codes, PIN, access
 tokens, nonces) is stored as a SHA-256 hash only.
 
+Formats: ``ldp_vc`` (eddsa-rdfc-2022), ``jwt_vc_json`` (VC-JWT) and ``dc+sd-jwt`` (an SD-JWT VC
+of ``vct`` ``{issuer}/vct/open-badge``, bound to the proof key by ``cnf.jwk``; see
+:mod:`lerkit.services.issuance` for its claims and why it has no ``status`` claim).
+
+"One offer, every protocol": :meth:`Oid4vciService.ways` lists every way a live offer can be
+claimed, from the ``OFFER_WAYS`` registry (protocol -> provider, in order). OpenID4VCI is
+built in, with the VC-API exchange made for the offer (its interaction URL) and the claim
+page (emailed: its URL is secret, so only noted); another protocol adds itself with one line
+(``OFFER_WAYS["name"] = provider``).
+
 Errors: ``OAuthError`` (a ServiceError) carries the OAuth / OpenID4VCI ``error`` code and its
 HTTP status; the API returns it as ``{"error": ..., "error_description": ...}`` (RFC 6749
 §5.2, OpenID4VCI §8.3.1), not as problem+json. Offer management uses the usual service
@@ -33,7 +43,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,22 +60,32 @@ from lerkit.core.jose import decode_unverified
 from lerkit.core.keys import PublicKey
 from lerkit.core.model.vc import VC_V2_CONTEXT
 from lerkit.core.multibase import b64url_decode
-from lerkit.db.models import Achievement, CNonce, Offer, OfferAccessToken, Organization
+from lerkit.db.models import (
+    Achievement,
+    ClaimLink,
+    CNonce,
+    Exchange,
+    Offer,
+    OfferAccessToken,
+    Organization,
+)
 from lerkit.db.session import Database
 from lerkit.services.achievements import AchievementService
 from lerkit.services.audit import AuditLog
 from lerkit.services.context import Actor, Clock, Entropy
 from lerkit.services.errors import NotFoundError, ServiceError, ValidationError
-from lerkit.services.issuance import IssuanceService
+from lerkit.services.issuance import SD_JWT_VCT_PATH, IssuanceService
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 LDP_VC = "OpenBadgeCredential_ldp_vc"
 JWT_VC_JSON = "OpenBadgeCredential_jwt_vc_json"
+SD_JWT_VC = "OpenBadgeCredential_dc+sd-jwt"
 CONFIGURATIONS: dict[str, tuple[str, str]] = {
     LDP_VC: ("ldp_vc", "eddsa-rdfc-2022"),
     JWT_VC_JSON: ("jwt_vc_json", "vc-jwt"),
+    SD_JWT_VC: ("dc+sd-jwt", "dc+sd-jwt"),
 }
 """Credential configuration id -> (OpenID4VCI format, IssuanceService format)."""
 
@@ -151,6 +171,115 @@ class CreatedOffer:
 
 def offer_uri_by_reference(credential_offer_uri: str) -> str:
     return f"openid-credential-offer://?credential_offer_uri={quote(credential_offer_uri, safe='')}"
+
+
+@dataclass(frozen=True)
+class OfferContext:
+    """What a way provider knows of a live offer (``session`` is open, read it only)."""
+
+    session: Session
+    offer: Offer
+    organization: Organization
+    public_url: str
+    credential_issuer: str
+    offer_url: str  # the credential_offer_uri
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Way:
+    """One way to claim an offer: ``url`` is where a wallet or a person goes (None: not
+    available for this offer, ``note`` says why); ``links`` are extras (QR codes...)."""
+
+    protocol: str
+    description: str
+    url: str | None
+    links: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "description": self.description,
+            "available": self.url is not None,
+            "url": self.url,
+        }
+        if self.links:
+            out["links"] = dict(self.links)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+WayProvider = Callable[[OfferContext], Way | None]
+OFFER_WAYS: dict[str, WayProvider] = {}
+"""Protocol -> provider (None: the way does not apply to that offer), listed in this order."""
+
+
+def _openid4vci_way(ctx: OfferContext) -> Way:
+    description = "OpenID4VCI 1.0 (pre-authorized code): scan with a wallet"
+    if ctx.offer.reference_served_at is not None:
+        return Way(
+            "openid4vci",
+            description,
+            None,
+            note="a wallet has already fetched this offer by reference",
+        )
+    return Way(
+        "openid4vci",
+        description,
+        offer_uri_by_reference(ctx.offer_url),
+        links={
+            "credentialOfferUri": ctx.offer_url,
+            "qrPng": f"{ctx.offer_url}/qr.png",
+            "qrSvg": f"{ctx.offer_url}/qr.svg",
+        },
+    )
+
+
+def _vc_api_way(ctx: OfferContext) -> Way:
+    """The interaction URL (``?iuv=1``) of an open VC-API exchange made for this offer
+    (``POST /api/v1/exchanges`` with ``offer``; see :mod:`lerkit.services.exchanges`)."""
+    description = "VC-API exchange (DIDAuth, then issue): the interaction URL"
+    exchange = ctx.session.scalars(
+        select(Exchange)
+        .where(
+            Exchange.offer_id == ctx.offer.id,
+            Exchange.state.in_(("pending", "active")),
+            Exchange.expires_at > ctx.now,
+        )
+        .order_by(Exchange.id.desc())
+    ).first()
+    if exchange is None:
+        return Way("vc-api", description, None, note="no open exchange was made for this offer")
+    return Way(
+        "vc-api",
+        description,
+        f"{ctx.public_url}/interactions/{exchange.public_id}?iuv=1",
+    )
+
+
+def _claim_page_way(ctx: OfferContext) -> Way:
+    """The claim page: its URL carries a secret token, known only to the email sent."""
+    description = "A web page to claim it in a browser (link sent by email)"
+    link = ctx.session.scalars(
+        select(ClaimLink).where(
+            ClaimLink.offer_id == ctx.offer.id,
+            ClaimLink.revoked_at.is_(None),
+            ClaimLink.expires_at > ctx.now,
+        )
+    ).first()
+    note = (
+        "a claim link was emailed to the recipient (its URL is secret)"
+        if link is not None
+        else "no claim link was sent for this offer"
+    )
+    return Way("claim-page", description, None, note=note)
+
+
+OFFER_WAYS["openid4vci"] = _openid4vci_way
+OFFER_WAYS["vc-api"] = _vc_api_way
+OFFER_WAYS["claim-page"] = _claim_page_way
 
 
 @dataclass(frozen=True)
@@ -260,6 +389,32 @@ class Oid4vciService:
                     "credential_signing_alg_values_supported": ["EdDSA", "ES256", "ES384"],
                     "credential_definition": {"type": types},
                     **common,
+                },
+                SD_JWT_VC: {
+                    "format": "dc+sd-jwt",
+                    "vct": issuer + SD_JWT_VCT_PATH,
+                    "credential_signing_alg_values_supported": ["EdDSA", "ES256", "ES384"],
+                    **common,
+                    "cryptographic_binding_methods_supported": ["jwk"],
+                    "credential_metadata": {
+                        **common["credential_metadata"],
+                        "claims": [
+                            {
+                                "path": ["achievement", name],
+                                "display": [{"name": label, "locale": "en"}],
+                            }
+                            for name, label in (
+                                ("name", "Achievement"),
+                                ("description", "Description"),
+                                ("criteria", "Criteria"),
+                                ("alignment", "Alignments"),
+                            )
+                        ]
+                        + [
+                            {"path": ["result"], "display": [{"name": "Results", "locale": "en"}]},
+                            {"path": ["name"], "display": [{"name": "Name", "locale": "en"}]},
+                        ],
+                    },
                 },
             },
         }
@@ -411,6 +566,32 @@ class Oid4vciService:
         with self._db.session() as session:
             offer = self._live_offer(session, public_id, self._clock())
             return offer_uri_by_reference(self.offer_url(offer.public_id))
+
+    def ways(self, public_id: str) -> dict[str, Any]:
+        """Every way a live offer can be claimed (``OFFER_WAYS``); public, like the offer's
+        id (which is the offer's only secret here: no code or PIN is shown)."""
+        with self._db.session() as session:
+            offer = self._live_offer(session, public_id, self._clock())
+            organization = session.get(Organization, offer.organization_id)
+            assert organization is not None
+            ctx = OfferContext(
+                session=session,
+                offer=offer,
+                organization=organization,
+                public_url=self._public_url,
+                credential_issuer=self.issuer_id(organization.slug),
+                offer_url=self.offer_url(offer.public_id),
+                now=self._clock(),
+            )
+            found = [provider(ctx) for provider in OFFER_WAYS.values()]
+            return {
+                "id": offer.public_id,
+                "credentialIssuer": ctx.credential_issuer,
+                "credentialConfigurationIds": list(offer.configuration_ids),
+                "txCode": offer.tx_code_hash is not None,
+                "expiresAt": offer.expires_at.isoformat(),
+                "ways": [way.to_json() for way in found if way is not None],
+            }
 
     # ------------------------------------------------------------------ token
 

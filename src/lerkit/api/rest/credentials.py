@@ -164,7 +164,14 @@ async def issue_credential(body: IssueIn, actor: ActorDep, services: ServicesDep
             idempotency_key=body.idempotencyKey,
         )
     )
-    return record.to_json()
+    out = record.to_json()
+    if body.email and services.claims is not None:
+        claims = services.claims
+        claim = await run_in_threadpool(
+            claims.create_for_credential, actor, record.credential_id, body.recipient, body.lang
+        )
+        out["claim"] = claim.to_json()
+    return out
 
 
 @router.post(

@@ -150,6 +150,8 @@ class IssueIn(Body):
     validUntil: datetime | None = None
     format: str = Field(default="eddsa-rdfc-2022", max_length=40)
     idempotencyKey: str | None = Field(default=None, max_length=200)
+    email: bool = Field(default=False, description="Email the recipient a claim link.")
+    lang: Literal["en", "fr"] = Field(default="en", description="The claim email's language.")
 
 
 class ClrIn(Body):
@@ -179,6 +181,7 @@ class CredentialOut(Out):
     revokedAt: str | None
     statusReason: str | None
     credential: Any = None
+    claim: dict[str, Any] | None = None  # the claim link, when issued with `email: true`
 
 
 class CredentialPageOut(Out):
