@@ -7,8 +7,10 @@ a missing dependency is a failure, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,66 @@ def redis_available() -> bool:
         finally:
             client.close()
     return _AVAILABLE["redis"]
+
+
+@contextlib.contextmanager
+def running_lerkit(data: Path, *, secret_key: str = "2" * 64) -> Iterator[tuple[str, str]]:
+    """A real ``lerkit serve`` on a free localhost port over a fresh SQLite database in
+    ``data``, with one organization ("Example College", slug ``college``) bootstrapped.
+    Yields ``(base_url, api_key)``; the server is stopped afterwards."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    lerkit = Path(sys.executable).parent / "lerkit"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "LERKIT_DATA_DIR": str(data),
+        "LERKIT_PUBLIC_URL": base,
+        "LERKIT_SECRET_KEY": secret_key,
+    }
+    env.pop("LERKIT_DATABASE_URL", None)
+    env.pop("LERKIT_REDIS_URL", None)
+    subprocess.run([str(lerkit), "db", "upgrade"], env=env, check=True, capture_output=True)
+    boot = subprocess.run(
+        [str(lerkit), "admin", "bootstrap", "--org", "Example College", "--slug", "college"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"lk_[A-Za-z0-9_\-]+", boot.stdout + boot.stderr)
+    assert found, boot.stdout + boot.stderr
+    with (data / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(lerkit), "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert process.poll() is None, (data / "serve.log").read_text()
+                assert time.monotonic() < deadline, "lerkit serve did not start"
+                time.sleep(0.3)
+            yield base, found.group(0)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -14,12 +14,8 @@ the wrong challenge are refused.
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +26,7 @@ import pytest
 from interop.node import node_available, node_executable, run_dbvc
 from lerkit.bootstrap import build_verifier
 from lerkit.config import Settings
-from support import require
+from support import require, running_lerkit
 
 pytestmark = pytest.mark.interop
 
@@ -45,62 +41,14 @@ ACHIEVEMENT = {
 PROBLEM = "application/problem+json"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     require(node_available(), "Node with tests/interop/node_modules")
-    data = tmp_path_factory.mktemp("exchanges-server")
-    port = _free_port()
-    base = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "LERKIT_DATA_DIR": str(data),
-        "LERKIT_PUBLIC_URL": base,
-        "LERKIT_SECRET_KEY": "2" * 64,
-    }
-    env.pop("LERKIT_DATABASE_URL", None)
-    env.pop("LERKIT_REDIS_URL", None)
-    subprocess.run([str(LERKIT), "db", "upgrade"], env=env, check=True, capture_output=True)
-    boot = subprocess.run(
-        [str(LERKIT), "admin", "bootstrap", "--org", "Example College", "--slug", "college"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found = re.search(r"lk_[A-Za-z0-9_\-]+", boot.stdout + boot.stderr)
-    assert found, boot.stdout + boot.stderr
-    log = (data / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(LERKIT), "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (data / "serve.log").read_text()
-            assert time.monotonic() < deadline, "lerkit serve did not start"
-            time.sleep(0.3)
-        yield base, found.group(0)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with running_lerkit(
+        tmp_path_factory.mktemp("exchanges-server"),
+        secret_key="2" * 64,
+    ) as found:
+        yield found
 
 
 def _wallet(interaction_url: str, *args: str) -> dict[str, Any]:

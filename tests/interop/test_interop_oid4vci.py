@@ -13,12 +13,8 @@ wallet's key), and the offer must not work a second time.
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +28,7 @@ from lerkit.core.dids import MethodResolver
 from lerkit.core.dids.jwk import jwk_from_did_jwk
 from lerkit.core.jose import decode_unverified
 from lerkit.core.sdjwt import verify_sd_jwt_vc
-from support import require
+from support import require, running_lerkit
 
 pytestmark = pytest.mark.interop
 
@@ -46,12 +42,6 @@ ACHIEVEMENT = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _sphereon_installed() -> bool:
     package = HERE / "node_modules" / "@sphereon" / "oid4vci-client" / "package.json"
     return package.is_file()
@@ -60,53 +50,11 @@ def _sphereon_installed() -> bool:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     require(node_available() and _sphereon_installed(), "Node with tests/interop/node_modules")
-    data = tmp_path_factory.mktemp("oid4vci-server")
-    port = _free_port()
-    base = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "LERKIT_DATA_DIR": str(data),
-        "LERKIT_PUBLIC_URL": base,
-        "LERKIT_SECRET_KEY": "1" * 64,
-    }
-    env.pop("LERKIT_DATABASE_URL", None)
-    env.pop("LERKIT_REDIS_URL", None)
-    subprocess.run([str(LERKIT), "db", "upgrade"], env=env, check=True, capture_output=True)
-    boot = subprocess.run(
-        [str(LERKIT), "admin", "bootstrap", "--org", "Example College", "--slug", "college"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found = re.search(r"lk_[A-Za-z0-9_\-]+", boot.stdout + boot.stderr)
-    assert found, boot.stdout + boot.stderr
-    log = (data / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(LERKIT), "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (data / "serve.log").read_text()
-            assert time.monotonic() < deadline, "lerkit serve did not start"
-            time.sleep(0.3)
-        yield base, found.group(0)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with running_lerkit(
+        tmp_path_factory.mktemp("oid4vci-server"),
+        secret_key="1" * 64,
+    ) as found:
+        yield found
 
 
 def _wallet(offer_uri: str, pin: str | None) -> dict[str, Any]:
