@@ -339,6 +339,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         clock=clock,
         entropy=entropy,
         public_url=settings.public_url,
+        lcw_link=services.exchanges.lcw_request_for_offer,
     )
     issue_row, revoke = bulk_glue(issuing.issuance)
     registry = TaskRegistry()

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -53,6 +56,18 @@ def test_claim_page_and_downloads(
     assert "Data Analysis Fundamentals" in page.text
     assert "openid-credential-offer://" in page.text
     assert '<html lang="en">' in page.text
+
+    # the Learner Credential Wallet deep link leads to a VC-API exchange asking for DIDAuth
+    link = html.unescape(page.text.split('href="dccrequest://request?request=')[1].split('"')[0])
+    request = json.loads(unquote(link))
+    vcapi = request["protocols"]["vcapi"]
+    assert request["credentialRequestOrigin"] == vcapi.split("/workflows/")[0]
+    asked = client.post("/workflows/" + vcapi.split("/workflows/")[1], json={})
+    assert asked.status_code == 200, asked.text
+    query = asked.json()["verifiablePresentationRequest"]["query"]
+    assert query[0]["type"] == "DIDAuthentication"
+    again = client.get(f"/claim/{token}")  # the open exchange is reused, not multiplied
+    assert vcapi.split("/")[-1] in html.unescape(unquote(again.text))
 
     document = client.get(f"/claim/{token}/credential.json")
     assert document.status_code == 200

@@ -119,6 +119,7 @@ def rewire_claims(
         entropy=__import__("os").urandom,
         public_url=services.settings.public_url,
         sleep=(sleeps.append if sleeps is not None else lambda _s: None),
+        lcw_link=services.exchanges.lcw_request_for_offer if services.exchanges else None,
     )
     return services.claims
 

@@ -57,6 +57,7 @@ def _page(view: ClaimView, token: str) -> str:
             "offer_uri": view.offer_uri,
             "offer_qr_png": view.offer_qr_png,
             "has_credential": view.has_credential,
+            "lcw_url": view.lcw_url,
             "who": _who(view.organization, view.contact),
             "base": f"/claim/{token}",
             "date": view.expires_at.date().isoformat(),

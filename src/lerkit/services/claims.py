@@ -28,7 +28,7 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -152,6 +152,7 @@ class ClaimView:
     offer_id: str | None
     has_credential: bool
     expires_at: datetime
+    lcw_url: str | None = None  # Learner Credential Wallet deep link (a VC-API exchange)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,9 @@ class ClaimService:
         backoff: float = BACKOFF_SECONDS,
         link_seconds: int = DEFAULT_LINK_SECONDS,
         default_image: bytes | None = None,
+        lcw_link: Callable[[str], str | None] | None = None,
     ) -> None:
+        self._lcw_link = lcw_link
         self._db = db
         self._oid4vci = oid4vci
         self._mailer = mailer
@@ -535,7 +538,14 @@ class ClaimService:
         return link
 
     def view(self, token: str) -> ClaimView:
-        """The claim page of ``token``; ClaimGone (410) once expired or revoked."""
+        """The claim page of ``token``; ClaimGone (410) once expired or revoked. A live
+        offer also gets a Learner Credential Wallet deep link (when wired)."""
+        view = self._view(token)
+        if view.offer_id is not None and self._lcw_link is not None:
+            view = replace(view, lcw_url=self._lcw_link(view.offer_id))
+        return view
+
+    def _view(self, token: str) -> ClaimView:
         with self._db.session() as session:
             link = self._by_token(session, token)
             context = self._context(session, link)

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -211,6 +211,35 @@ class ExchangeService:
             interaction_url=self.interaction_url(public_id),
             exchange_url=self.exchange_url(public_id),
             expires_at=expires_at,
+        )
+
+    def lcw_request_for_offer(self, offer_public_id: str) -> str | None:
+        """A Learner Credential Wallet deep link (``dccrequest://request?request=...``,
+        PROTOCOLS §9) for a live offer: an open exchange made for it (reused until it
+        completes) answers the wallet's DIDAuth and issues. None once the offer is gone."""
+        now = self._clock()
+        with self._db.session() as session:
+            offer = session.scalars(select(Offer).where(Offer.public_id == offer_public_id)).first()
+            if offer is None or offer.redeemed_at is not None or offer.expires_at <= now:
+                return None
+            existing = session.scalars(
+                select(Exchange).where(
+                    Exchange.offer_id == offer.id,
+                    Exchange.state.in_((PENDING, ACTIVE)),
+                    Exchange.expires_at > now,
+                )
+            ).first()
+            public_id = existing.public_id if existing is not None else None
+            organization_id = offer.organization_id
+        if public_id is None:
+            actor = Actor(organization_id=organization_id, role="issuer", label="claim-page")
+            public_id = self.create(actor, offer=offer_public_id).public_id
+        request = {
+            "credentialRequestOrigin": self._public_url,
+            "protocols": {"vcapi": self.exchange_url(public_id)},
+        }
+        return "dccrequest://request?request=" + quote(
+            json.dumps(request, separators=(",", ":")), safe=""
         )
 
     # ------------------------------------------------------------------ public side
