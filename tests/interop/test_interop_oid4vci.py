@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from interop.node import node_available, node_executable
+from interop.node import node_available, node_executable, verify_batch
 from lerkit.core.dids import MethodResolver
 from lerkit.core.dids.jwk import jwk_from_did_jwk
 from lerkit.core.jose import decode_unverified
@@ -89,11 +89,11 @@ def test_sphereon_receives_every_format_once(server: tuple[str, str]) -> None:
         holder = received["holder"]
         assert set(received["credentials"]) == set(offer["credentialConfigurationIds"])
         assert "OpenBadgeCredential_dc+sd-jwt" in received["credentials"]
+        did_document = httpx.get(f"{base}/orgs/college/did.json").json()
         for configuration, credentials in received["credentials"].items():
             assert len(credentials) == 1, configuration
             credential = credentials[0]
             if configuration.endswith("dc+sd-jwt"):
-                did_document = httpx.get(f"{base}/orgs/college/did.json").json()
                 verified = verify_sd_jwt_vc(
                     credential,
                     MethodResolver(documents={did_document["id"]: did_document}),
@@ -111,6 +111,16 @@ def test_sphereon_receives_every_format_once(server: tuple[str, str]) -> None:
             else:  # ldp_vc
                 assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
                 subject = credential["credentialSubject"]
+                # and independently: Digital Bazaar's library, given the org's DID document
+                # and status lists as fetched from the running instance (nothing else)
+                documents = {did_document["id"]: did_document}
+                for entry in credential["credentialStatus"]:
+                    url = entry["statusListCredential"]
+                    documents[url] = httpx.get(url, timeout=30).json()
+                (js,) = verify_batch(
+                    [{"kind": "credential", "document": credential, "resources": documents}]
+                )
+                assert js["verified"] is True, js
             assert subject["id"] == holder, configuration
             verified = api.post("/credentials/verify", json={"verifiableCredential": credential})
             assert verified.json()["verified"] is True, (configuration, verified.text)
