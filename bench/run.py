@@ -376,6 +376,16 @@ def main() -> int:
     import service  # bench/service.py, next to this file
 
     service.print_report(service.bulk_section(), service.verify_section())
+    # the later areas: each bench/bench_<area>.py has ``run() -> None`` printing its section
+    import importlib
+
+    for area in ("sd", "skills", "market"):
+        try:
+            module = importlib.import_module(f"bench_{area}")
+        except ModuleNotFoundError:
+            continue
+        print()
+        module.run()
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     return 0
 

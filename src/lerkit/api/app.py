@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lerkit.api import claims, exchanges, oid4vci, problems, public, rest, vcapi
+from lerkit.api.areas import market, oid4vp, sharing, skills, trust, wallet
 from lerkit.bootstrap import Services
 from lerkit.core.jsonld import warm_up
 
@@ -126,6 +127,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(oid4vci.offers_router, prefix="/api/v1")
     claims.install(app)
     exchanges.install(app)
+    for area in (trust, skills, wallet, sharing, oid4vp, market):
+        area.install(app)
     if services.bulk is not None:
         app.include_router(rest.bulk_router, prefix="/api/v1")
     app.add_middleware(BodySizeLimit, json_limit=MAX_JSON_BYTES, upload_limit=MAX_UPLOAD_BYTES)

@@ -77,6 +77,10 @@ register_api_commands(app, key_app, cred_app)
 from lerkit.cli.bake_commands import register as register_bake_commands  # noqa: E402
 
 register_bake_commands(app)
+from lerkit.cli.areas import market, oid4vp, sharing, skills, trust, wallet  # noqa: E402
+
+for _area in (trust, skills, wallet, sharing, oid4vp, market):
+    _area.register(app)
 
 
 @app.command("worker")

@@ -117,6 +117,20 @@ class ProblemCode(StrEnum):
     IMAGE_MALFORMED = "image.malformed"
     IMAGE_NO_CREDENTIAL = "image.no_credential"
     IMAGE_TOO_LARGE = "image.too_large"
+    # ecdsa-sd-2023 selective disclosure (issue 5; owner: the SD helper)
+    # --- end sd
+    # wallet: holder accounts, receive, keep, backup (issue 5; owner: wallet helper)
+    # --- end wallet
+    # sharing, consent, résumé, OB 3.0 host API and OAuth (issue 5; owner: sharing helper)
+    # --- end sharing
+    # OpenID4VP verifier and wallet answers (issues 5 and 6; owner: oid4vp helper)
+    # --- end oid4vp
+    # trust registry and verification (issue 6; owner: trust helper)
+    # --- end trust
+    # skills services (issue 7; owner: skills helper)
+    # --- end skills
+    # marketplace and guidance (issue 8; owner: market helper)
+    # --- end market
 
 
 class LerkitError(Exception):

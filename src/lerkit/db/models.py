@@ -412,3 +412,23 @@ class EmailDelivery(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
     updated_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+# Each area's tables live in their own module, on this ``Base`` (imported last: they use it).
+from lerkit.db import (  # noqa: E402
+    models_market,
+    models_oid4vp,
+    models_sharing,
+    models_skills,
+    models_trust,
+    models_wallet,
+)
+
+AREA_MODELS = (
+    models_wallet,
+    models_sharing,
+    models_oid4vp,
+    models_trust,
+    models_skills,
+    models_market,
+)

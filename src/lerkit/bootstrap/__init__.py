@@ -44,6 +44,9 @@ from lerkit.services.oid4vci import Oid4vciService
 from lerkit.services.organizations import Organizations
 from lerkit.services.status_lists import StatusListService
 from lerkit.services.verification import StatusLists, Verifier
+from lerkit.services.wallet.accounts import HolderAccounts
+from lerkit.services.wallet.base import WalletBase
+from lerkit.services.wallet.consent import ConsentLedger
 from lerkit.web import Templates
 
 log = logging.getLogger(__name__)
@@ -178,6 +181,14 @@ class Services:
     oid4vci: Oid4vciService | None = None  # OpenID4VCI issuer (offers, token, credential)
     claims: ClaimService | None = None  # claim links emailed to recipients
     exchanges: ExchangeService | None = None  # VC-API exchanges (DIDAuth, then issue)
+    wallet_base: WalletBase | None = None  # holder accounts + consent ledger (wallet areas)
+    # Wired by the area modules of this package (lerkit.bootstrap.<area>.wire); typed there.
+    wallet: Any = None  # holders' wallets (lerkit.bootstrap.wallet)
+    sharing: Any = None  # share links, consent ledger, résumés, OB 3.0 host API
+    oid4vp: Any = None  # OpenID4VP verifier and wallet answers
+    trust: Any = None  # trust registries and the verification service
+    skills: Any = None  # skill frameworks, extraction, crosswalks
+    market: Any = None  # job postings, candidate profiles, matching, guidance
 
     def verifier(self, *, allow_network: bool = True) -> Verifier:
         """A verifier for one request (it keeps the lists it fetched): this instance's DID
@@ -287,6 +298,11 @@ def build_mailer(settings: Settings) -> Mailer | None:
     )
 
 
+from lerkit.bootstrap import market, oid4vp, sharing, skills, trust, wallet  # noqa: E402
+
+AREAS = (trust, skills, wallet, sharing, oid4vp, market)  # wired in this order
+
+
 def build_services(settings: Settings, database: Database | None = None) -> Services:
     """Wire the issuing service over ``database`` (default: the one ``settings`` names).
 
@@ -355,6 +371,12 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         entropy=entropy,
     )
     services.bulk.register_tasks(registry)
+    services.wallet_base = WalletBase(
+        HolderAccounts(EnvelopeKeyStore.from_settings(settings), clock, entropy),
+        ConsentLedger(clock, entropy),
+    )
+    for area in AREAS:
+        area.wire(services)
     if in_process:
         try:
             services.bulk.resume_stale_jobs()

@@ -1,0 +1,1 @@
+"""HTTP routes of each area, installed by ``create_app``: ``<area>.install(app)``."""

