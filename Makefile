@@ -13,7 +13,7 @@ help: ## list the commands
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,embeddings]'
 	@touch $@
 
 install: $(VENV)/.installed ## create the virtualenv and install lerkit with its dev tools

@@ -85,6 +85,11 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_starttls: bool = True
     smtp_from: str = "lerkit@localhost"
+    # skills (issue 7): other lerkit instances whose skill registries the search federates
+    # (LERKIT_SKILLS_FEDERATION, comma-separated base URLs), and the embedding method
+    # (LERKIT_SKILLS_EMBEDDINGS=0 keeps the lexical method even with the extra installed)
+    skills_federation: tuple[str, ...] = ()
+    skills_embeddings: bool = True
 
     @property
     def effective_database_url(self) -> str:
@@ -124,4 +129,11 @@ class Settings:
             smtp_starttls=env.get("LERKIT_SMTP_STARTTLS", "1").strip() == ""
             or _flag(env, "LERKIT_SMTP_STARTTLS"),
             smtp_from=env.get("LERKIT_SMTP_FROM") or "lerkit@localhost",
+            skills_federation=tuple(
+                u.strip().rstrip("/")
+                for u in env.get("LERKIT_SKILLS_FEDERATION", "").split(",")
+                if u.strip()
+            ),
+            skills_embeddings=env.get("LERKIT_SKILLS_EMBEDDINGS", "1").strip() == ""
+            or _flag(env, "LERKIT_SKILLS_EMBEDDINGS"),
         )

@@ -23,10 +23,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from redis import Redis
-
 from lerkit import bootstrap
-from lerkit.adapters.redis_queue import DEFAULT_QUEUE, RedisLeases, RedisQueue
+from lerkit.adapters.redis_queue import DEFAULT_QUEUE, RedisQueue
 from lerkit.config import Settings, SettingsError
 from lerkit.db.session import Database
 from lerkit.services.bulk import BulkService, IssueRow, RevokeCredential
@@ -75,7 +73,6 @@ def build_worker(
         raise SettingsError(
             "LERKIT_REDIS_URL is not set; without Redis, jobs run inside `lerkit serve`"
         )
-    connection = Redis.from_url(settings.redis_url)
     db = Database(settings.effective_database_url)
     registry = TaskRegistry()
     context = WorkerContext(settings, db, registry)
@@ -87,11 +84,11 @@ def build_worker(
             raise SettingsError("no issuer is configured for bulk jobs in this worker")
         context.issue_row, context.revoke = factory(settings, db)
     assert context.issue_row is not None
-    queue = RedisQueue(connection, registry, name=queue_name)
+    queue, leases = bootstrap.build_redis_backend(settings, registry, queue_name)
     bulk = BulkService(
         db=db,
         queue=queue,
-        leases=RedisLeases(connection, namespace=queue_name),
+        leases=leases,
         issue_row=context.issue_row,
         revoke=context.revoke,
         clock=bootstrap.utc_now,

@@ -142,9 +142,9 @@ def verify_args(case: dict[str, Any], fixtures_dir: Path) -> list[str]:
     for url, file in case.get("resources", {}).items():
         args += ["--resource", f"{url}={fixtures_dir / file}"]
     if presentation:
-        args += ["--challenge", case["challenge"]]
+        args += [f"--challenge={case['challenge']}"]
         if case.get("domain"):
-            args += ["--domain", case["domain"]]
+            args += [f"--domain={case['domain']}"]
     return args
 
 

@@ -103,9 +103,9 @@ def cli_args(case: dict[str, Any], out: Path) -> list[str]:
     for url, file in case.get("resources", {}).items():
         args += ["--resource", f"{url}={out / file}"]
     if presentation:
-        args += ["--challenge", case["challenge"]]
+        args += [f"--challenge={case['challenge']}"]
         if case.get("domain"):
-            args += ["--domain", case["domain"]]
+            args += [f"--domain={case['domain']}"]
     return args
 
 

@@ -125,6 +125,13 @@ ROWS = [
     ),
     Row("clr20/simple.json", V),
     Row(
+        "ob30/sd/derivedcredential.json",
+        V,
+        reason="ecdsa-sd-2023 derived proof (15 disclosed statements, each signed by the "
+        "proof key; no mandatory one), issuer P-256 key from the #zDnae... fragment: valid, "
+        "as for 1EdTech's validator",
+    ),
+    Row(
         "ob30/simple_v1.json",
         V,
         C.SCHEMA_UNKNOWN,
@@ -153,12 +160,6 @@ ROWS = [
         U,
         C.PROOF_UNSUPPORTED,
         "pre-REC cryptosuite name 'eddsa-2022' is not implemented",
-    ),
-    Row(
-        "ob30/sd/derivedcredential.json",
-        U,
-        C.PROOF_UNSUPPORTED,
-        "ecdsa-sd-2023 derived proof not implemented yet (next issue)",
     ),
     Row(
         "clr20/simple_old_safesigned.json",

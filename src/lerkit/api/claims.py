@@ -10,6 +10,7 @@ revoke, record a bounce, read (``/api/v1/claims/{claim_id}...``).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -58,6 +59,10 @@ def _page(view: ClaimView, token: str) -> str:
             "offer_qr_png": view.offer_qr_png,
             "has_credential": view.has_credential,
             "lcw_url": view.lcw_url,
+            # this instance's wallet receives the offer (sign-in first, then back here)
+            "wallet_url": f"/wallet/receive?offer={quote(view.offer_uri, safe='')}"
+            if view.offer_uri
+            else None,
             "who": _who(view.organization, view.contact),
             "base": f"/claim/{token}",
             "date": view.expires_at.date().isoformat(),

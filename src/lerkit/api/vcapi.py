@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 
 from lerkit.api.deps import ActorDep, ServicesDep
 from lerkit.api.problems import PROBLEM_BASE, problem_responses
+from lerkit.bootstrap import Services
 from lerkit.core.errors import InputError, LerkitError, ProblemCode
 from lerkit.core.jsonld import expand
 from lerkit.core.jsonvalue import parse_json
@@ -37,6 +38,7 @@ from lerkit.core.model.vc import basic_shape_errors, is_url, is_v2
 from lerkit.core.report import Check, CheckResult, CheckStatus, VerificationReport
 from lerkit.core.types import JsonObject
 from lerkit.services.errors import ValidationError
+from lerkit.services.verification import Verifier
 
 router = APIRouter()
 
@@ -250,6 +252,13 @@ _VERIFY_RULES = (
 # ----------------------------------------------------------------------------- verifier
 
 
+def _verifier(services: Services) -> Verifier:
+    """The shared verification service (trust area: one HTTP cache and one memo of
+    verified status lists for every request), else a verifier for this request."""
+    shared = getattr(services.trust, "verifier", None)
+    return shared() if callable(shared) else services.verifier()
+
+
 @router.post(
     "/credentials/verify",
     tags=["VC-API: verifier"],
@@ -273,7 +282,7 @@ async def verify_credential(request: Request, services: ServicesDep) -> JSONResp
     vc = body.get("verifiableCredential")
     if not isinstance(vc, dict | str) or not vc:
         raise InputError("verifiableCredential must be a credential (object) or a VC-JWT")
-    verifier = services.verifier()
+    verifier = _verifier(services)
     report = await run_in_threadpool(verifier.verify_credential, vc)
     return _verify_response(report, options)
 
@@ -306,7 +315,7 @@ async def verify_presentation(request: Request, services: ServicesDep) -> JSONRe
         raise InputError("options.challenge must be a string")
     if domain is not None and not isinstance(domain, str):
         raise InputError("options.domain must be a string")
-    verifier = services.verifier()
+    verifier = _verifier(services)
     report = await run_in_threadpool(
         lambda: verifier.verify_presentation(vp, challenge=challenge, domain=domain)
     )

@@ -15,7 +15,7 @@ from lerkit.adapters.did_web import WebDidResolver
 from lerkit.adapters.fetch import BoundedFetcher
 from lerkit.adapters.keystore import EnvelopeKeyStore
 from lerkit.adapters.mail import SmtpMailer
-from lerkit.config import Settings
+from lerkit.config import Settings, SettingsError
 from lerkit.core.dids.resolver import MethodResolver
 from lerkit.core.errors import ProblemCode, ResolutionError
 from lerkit.core.keys import PrivateKey
@@ -282,6 +282,24 @@ def _job_backend(settings: Settings, registry: TaskRegistry) -> tuple[JobQueue, 
         connection = Redis.from_url(settings.redis_url)
         return RedisQueue(connection, registry), RedisLeases(connection), False
     return InProcessQueue(registry), InMemoryLeases(), True
+
+
+def build_redis_backend(
+    settings: Settings, registry: TaskRegistry, queue_name: str
+) -> tuple[Any, Leases]:
+    """``(RedisQueue, RedisLeases)`` on ``LERKIT_REDIS_URL`` for ``lerkit worker`` (the
+    worker names no adapter itself: this is the one place that picks them)."""
+    from redis import Redis
+
+    from lerkit.adapters.redis_queue import RedisLeases, RedisQueue
+
+    if not settings.redis_url:
+        raise SettingsError("LERKIT_REDIS_URL is not set")
+    connection = Redis.from_url(settings.redis_url)
+    return (
+        RedisQueue(connection, registry, name=queue_name),
+        RedisLeases(connection, namespace=queue_name),
+    )
 
 
 def build_mailer(settings: Settings) -> Mailer | None:

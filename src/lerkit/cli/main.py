@@ -332,7 +332,7 @@ def did_resolve(
 
 SUITE_HELP = (
     "eddsa-rdfc-2022 | eddsa-jcs-2022 | ecdsa-rdfc-2019 | ecdsa-jcs-2019 | "
-    "ed25519-signature-2020 | vc-jwt"
+    "ecdsa-sd-2023 | ed25519-signature-2020 | vc-jwt"
 )
 
 
@@ -342,6 +342,15 @@ def credential_sign(
     key: Annotated[str, typer.Option("--key", "-k", help="key file (from `lerkit key generate`)")],
     suite: Annotated[str | None, typer.Option(help=SUITE_HELP)] = None,
     created: Annotated[str | None, typer.Option(help="proof creation time (default: now)")] = None,
+    mandatory: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mandatory",
+            metavar="POINTER",
+            help="ecdsa-sd-2023: a JSON pointer every disclosure reveals (repeat; default: "
+            "issuer, validity, status, subject id, OB 3.0 achievement)",
+        ),
+    ] = None,
 ) -> None:
     """Sign a credential and print it secured (JSON with a proof, or a VC-JWT)."""
     from lerkit.core.issuer import default_suite, issue
@@ -354,8 +363,39 @@ def credential_sign(
         verification_method=vm,
         created=_now(created, "--created"),
         suite=suite or default_suite(private_key),
+        mandatory_pointers=mandatory or None,
+        entropy=os.urandom,  # ecdsa-sd-2023's per-proof HMAC and P-256 keys
     )
     _emit_json(signed)
+
+
+@cred_app.command("derive")
+def credential_derive(
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="a credential with an ecdsa-sd-2023 base proof")
+    ],
+    reveal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reveal",
+            metavar="POINTER",
+            help="a JSON pointer to disclose, e.g. /credentialSubject/result (repeat)",
+        ),
+    ] = None,
+    list_pointers: Annotated[
+        bool, typer.Option("--list", help="print the pointers that can be revealed, and exit")
+    ] = False,
+) -> None:
+    """Derive the ecdsa-sd-2023 credential to present: the issuer's mandatory parts and
+    the --reveal parts only, with a derived proof any verifier checks."""
+    from lerkit.core.suites.ecdsa_sd_2023 import derive, disclosable_pointers
+
+    credential = _read_object(source, "credential")
+    if list_pointers:
+        for pointer in disclosable_pointers(credential):
+            out.print(pointer, markup=False, highlight=False)
+        return
+    _emit_json(derive(credential, reveal or []))
 
 
 VerifyResources = Annotated[
@@ -380,6 +420,10 @@ def credential_verify(
     now: NowOpt = None,
     as_json: JsonOpt = False,
     schema: Annotated[bool, typer.Option(help="check the 1EdTech JSON Schema")] = True,
+    registry: Annotated[
+        str | None,
+        typer.Option(help="a trust registry FILE or URL: is the issuer recognised?"),
+    ] = None,
 ) -> None:
     """Verify a credential. Exit 0 valid, 1 invalid, 3 could not check, 2 bad input."""
     from lerkit.bootstrap import build_verifier
@@ -392,6 +436,10 @@ def credential_verify(
         check_schema=schema,
     )
     report = verifier.verify_credential(document, now=_now(now))
+    if registry is not None:  # the trust area's registries (lerkit verify --registry too)
+        from lerkit.cli.areas.trust import apply_registry, load_registry
+
+        report = apply_registry(report, load_registry(registry), verifier)
     if as_json:
         _emit_json(report.to_json())
     else:

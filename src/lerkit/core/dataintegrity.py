@@ -49,6 +49,7 @@ from lerkit.core.jsonvalue import check_json_value
 from lerkit.core.keys import KeyType, PrivateKey, PublicKey
 from lerkit.core.suites import Cryptosuite, get_suite, suite_for_proof
 from lerkit.core.suites.base import hash_algorithm
+from lerkit.core.suites.ecdsa_sd_2023 import EcdsaSd2023
 from lerkit.core.types import JsonObject
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -229,6 +230,12 @@ def add_proof(
         raise InputError("a document to sign must be a JSON object")
     check_json_value(document, "the document to sign")
     suite = get_suite(options.cryptosuite)
+    if isinstance(suite, EcdsaSd2023):
+        raise InputError(
+            "an ecdsa-sd-2023 base proof needs mandatory pointers and a per-proof key: use "
+            "lerkit.core.suites.ecdsa_sd_2023.sign_base (or lerkit.core.issuer.issue)",
+            ProblemCode.PROOF_UNSUPPORTED,
+        )
     suite.check_key_type(key.key_type)
     _check_did_key(options.verification_method, key)
     document = copy.deepcopy(document)
@@ -387,8 +394,10 @@ class _Verifier:
         resolver: DidResolver,
         loader: DocumentLoader,
         canonicalizer: Canonicalizer | None,
+        confirm_sd_base: bool = False,
     ) -> None:
         self.unsecured = {k: v for k, v in document.items() if k != "proof"}
+        self.confirm_sd_base = confirm_sd_base
         self.proofs = proofs
         self.resolver = resolver
         self.loader = loader
@@ -464,6 +473,17 @@ class _Verifier:
             method = _resolve_method(proof, self.resolver)
             public_key = method.public_key
             suite.check_key_type(public_key.key_type)
+            if isinstance(suite, EcdsaSd2023):
+                # selective disclosure: its own verify algorithm over the revealed document
+                message = suite.verify_document(
+                    self.unsecured,
+                    proof,
+                    public_key,
+                    loader=self.loader,
+                    canonicalizer=self.canonicalizer,
+                    confirm_base=self.confirm_sd_base,
+                )
+                return ProofCheck(proof, True, None, f"{message} with {method.id}", False, method)
             suite.decode_proof_value(proof["proofValue"], public_key.key_type)
             canonical_document = self._canonical_document(suite, proof, public_key.key_type)
             config = suite.configure(proof, self.unsecured)
@@ -497,6 +517,7 @@ def verify_proofs(
     domain: str | Sequence[str] | None = None,
     loader: DocumentLoader | None = None,
     canonicalizer: Canonicalizer | None = None,
+    confirm_sd_base: bool = False,
 ) -> list[ProofCheck]:
     """Check every proof of ``document``; one :class:`ProofCheck` per proof, in order.
 
@@ -509,6 +530,12 @@ def verify_proofs(
     each proof's ``challenge`` must equal it. ``domain``: when given (a string or several
     acceptable ones), each proof's ``domain`` (a string or a list) must include one of them.
     A proof with ``previousProof`` is verified over the document holding the proofs it names.
+
+    ``ecdsa-sd-2023``: a *derived* proof is verified over the revealed document. A *base*
+    proof fails with ``sd.base_proof`` — the specification's verify algorithm accepts only
+    derived proofs; a base proof is for the holder, who checks one it receives with
+    ``confirm_sd_base=True`` (then the base proof, its HMAC key and every per-statement
+    signature are checked, and the check's message says it was the holder's check).
     """
     now = _aware(now, "now")
     if not isinstance(document, dict):
@@ -536,6 +563,7 @@ def verify_proofs(
         resolver=resolver,
         loader=loader or default_loader(),
         canonicalizer=canonicalizer,
+        confirm_sd_base=confirm_sd_base,
     )
     checks: list[ProofCheck] = []
     for proof in proofs:

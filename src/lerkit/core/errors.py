@@ -118,18 +118,69 @@ class ProblemCode(StrEnum):
     IMAGE_NO_CREDENTIAL = "image.no_credential"
     IMAGE_TOO_LARGE = "image.too_large"
     # ecdsa-sd-2023 selective disclosure (issue 5; owner: the SD helper)
+    SD_BASE_PROOF = "sd.base_proof"
+    SD_POINTER_INVALID = "sd.pointer_invalid"
+    SD_NOTHING_SELECTED = "sd.nothing_selected"
+    SD_NO_BASE_PROOF = "sd.no_base_proof"
     # --- end sd
     # wallet: holder accounts, receive, keep, backup (issue 5; owner: wallet helper)
+    WALLET_CREDENTIAL_INVALID = "wallet.credential_invalid"
+    WALLET_OFFER_INVALID = "wallet.offer_invalid"
+    WALLET_TX_CODE_REQUIRED = "wallet.tx_code_required"
+    WALLET_ISSUER_REFUSED = "wallet.issuer_refused"
+    WALLET_SECOND_FACTOR_REQUIRED = "wallet.second_factor_required"
+    WALLET_SECOND_FACTOR_INVALID = "wallet.second_factor_invalid"
+    WALLET_CSRF = "wallet.csrf_failed"
+    WALLET_BACKUP_INVALID = "wallet.backup_invalid"
+    WALLET_CONFIRMATION_REQUIRED = "wallet.confirmation_required"
     # --- end wallet
     # sharing, consent, résumé, OB 3.0 host API and OAuth (issue 5; owner: sharing helper)
+    SHARE_EXPIRED = "share.expired"
+    SHARE_REVOKED = "share.revoked"
+    RESUME_INVALID = "resume.invalid"
     # --- end sharing
     # OpenID4VP verifier and wallet answers (issues 5 and 6; owner: oid4vp helper)
+    DCQL_INVALID = "dcql.invalid"
+    OID4VP_REQUEST_INVALID = "vp.request_invalid"
+    OID4VP_REQUEST_EXPIRED = "vp.request_expired"
+    OID4VP_REQUEST_USED = "vp.request_used"
+    OID4VP_RESPONSE_MALFORMED = "vp.response_malformed"
+    OID4VP_STATE_MISMATCH = "vp.state_mismatch"
+    OID4VP_NONCE_MISMATCH = "vp.nonce_mismatch"
+    OID4VP_AUDIENCE_MISMATCH = "vp.audience_mismatch"
+    OID4VP_HOLDER_BINDING = "vp.holder_binding"
+    OID4VP_PRESENTATION_INVALID = "vp.presentation_invalid"
+    OID4VP_QUERY_UNSATISFIED = "vp.query_unsatisfied"
+    OID4VP_ISSUER_UNTRUSTED = "vp.issuer_untrusted"
+    OID4VP_ACCESS_DENIED = "vp.access_denied"
+    OID4VP_NO_MATCH = "vp.no_match"
+    OID4VP_VERIFIER_UNREACHABLE = "vp.verifier_unreachable"
     # --- end oid4vp
     # trust registry and verification (issue 6; owner: trust helper)
+    ISSUER_RECOGNISED = "issuer.recognised"
+    ISSUER_UNTRUSTED = "issuer.untrusted"
+    TRUST_ACCREDITATION_INVALID = "trust.accreditation_invalid"
+    TRUST_REGISTRY_UNAVAILABLE = "trust.registry_unavailable"
+    TRUST_REGISTRY_INVALID = "trust.registry_invalid"
+    OB2_MALFORMED = "assertion.malformed"
+    OB2_NOT_HOSTED = "assertion.not_hosted"
+    OB2_RECIPIENT_MISMATCH = "assertion.recipient_mismatch"
+    OB2_RECIPIENT_UNCHECKED = "assertion.recipient_unchecked"
+    FORMAT_UNKNOWN = "verify.format_unknown"
     # --- end trust
     # skills services (issue 7; owner: skills helper)
+    SKILLS_FRAMEWORK_MALFORMED = "skills.framework_malformed"
+    SKILLS_FRAMEWORK_UNKNOWN = "skills.framework_unknown"
+    SKILLS_FRAMEWORK_EXISTS = "skills.framework_exists"
+    SKILLS_SKILL_UNKNOWN = "skills.skill_unknown"
+    SKILLS_CROSSWALK_UNKNOWN = "skills.crosswalk_unknown"
+    SKILLS_EMBEDDINGS_UNAVAILABLE = "skills.embeddings_unavailable"
+    SKILLS_FEDERATION_UNAVAILABLE = "skills.federation_unavailable"
     # --- end skills
     # marketplace and guidance (issue 8; owner: market helper)
+    MARKET_NO_PROFILE = "market.no_profile"
+    MARKET_JOB_INVALID = "market.job_invalid"
+    MARKET_BATCH_LINE = "market.batch_line"
     # --- end market
 
 

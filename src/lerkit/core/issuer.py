@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from lerkit.core import dataintegrity, jose
@@ -11,6 +12,7 @@ from lerkit.core.jsonld import Canonicalizer, DocumentLoader
 from lerkit.core.jsonvalue import check_json_value
 from lerkit.core.keys import KeyType, PrivateKey
 from lerkit.core.model.vc import basic_shape_errors, issuer_id
+from lerkit.core.suites import ecdsa_sd_2023
 from lerkit.core.types import JsonObject
 
 SUITES: dict[str, str] = {
@@ -18,6 +20,7 @@ SUITES: dict[str, str] = {
     "eddsa-jcs-2022": "eddsa-jcs-2022",
     "ecdsa-rdfc-2019": "ecdsa-rdfc-2019",
     "ecdsa-jcs-2019": "ecdsa-jcs-2019",
+    "ecdsa-sd-2023": "ecdsa-sd-2023",
     "ed25519-signature-2020": "Ed25519Signature2020",
     "Ed25519Signature2020": "Ed25519Signature2020",
     "vc-jwt": "vc-jwt",
@@ -30,6 +33,7 @@ _SUITE_KEYS = {
     "Ed25519Signature2020": {KeyType.ED25519},
     "ecdsa-rdfc-2019": {KeyType.P256, KeyType.P384},
     "ecdsa-jcs-2019": {KeyType.P256, KeyType.P384},
+    "ecdsa-sd-2023": {KeyType.P256},
     "vc-jwt": {KeyType.ED25519, KeyType.P256, KeyType.P384},
 }
 
@@ -76,10 +80,18 @@ def issue(
     suite: str = "eddsa-rdfc-2022",
     loader: DocumentLoader | None = None,
     canonicalizer: Canonicalizer | None = None,
+    mandatory_pointers: Sequence[str] | None = None,
+    entropy: Callable[[int], bytes] | None = None,
 ) -> JsonObject | str:
     """Secure ``credential``: returns the signed credential, or a compact JWT for ``vc-jwt``.
 
     Refuses malformed credentials and credentials whose issuer is not the key's controller.
+
+    ``ecdsa-sd-2023`` (P-256) gives a *base* proof for the holder, who derives what to
+    disclose: ``mandatory_pointers`` are the JSON pointers every disclosure reveals
+    (default :func:`~lerkit.core.suites.ecdsa_sd_2023.default_mandatory_pointers`: issuer,
+    validity, status, subject id, the OB 3.0 achievement, ...); ``entropy`` (e.g.
+    ``os.urandom``) gives the per-proof HMAC and P-256 keys and is required for this suite.
     """
     if not isinstance(credential, dict):
         raise InputError("a credential must be a JSON object", ProblemCode.CREDENTIAL_MALFORMED)
@@ -91,6 +103,32 @@ def issue(
     cryptosuite = resolve_suite(suite, key)
     if cryptosuite == "vc-jwt":
         return jose.secure_credential(credential, key, verification_method)
+    if cryptosuite == ecdsa_sd_2023.NAME:
+        if entropy is None:
+            raise SigningError(
+                "ecdsa-sd-2023 needs entropy for its per-proof keys (pass os.urandom)",
+                ProblemCode.SIGNING_REFUSED,
+            )
+        pointers = (
+            ecdsa_sd_2023.default_mandatory_pointers(credential)
+            if mandatory_pointers is None
+            else list(mandatory_pointers)
+        )
+        return ecdsa_sd_2023.sign_base(
+            credential,
+            key,
+            verification_method,
+            mandatory_pointers=pointers,
+            created=created,
+            entropy=entropy,
+            loader=loader,
+            canonicalizer=canonicalizer,
+        )
+    if mandatory_pointers is not None:
+        raise InputError(
+            f"mandatory pointers are for ecdsa-sd-2023, not {cryptosuite}",
+            ProblemCode.SD_POINTER_INVALID,
+        )
     options = dataintegrity.ProofOptions(
         cryptosuite=cryptosuite,
         verification_method=verification_method,

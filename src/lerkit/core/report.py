@@ -43,7 +43,8 @@ class Check(StrEnum):
     HOLDER = "holder"  # presentations: the holder controls the signing key
     VALIDITY = "validity"  # validFrom / validUntil against `now`
     STATUS = "status"  # Bitstring Status List revocation / suspension
-    CREDENTIALS = "credentials"  # presentations: every embedded credential
+    CREDENTIALS = "credentials"  # presentations (and CLRs): every embedded credential
+    TRUST = "trust"  # the issuer is recognised by a trust registry (only when one is asked)
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,20 @@ class CheckResult:
     code: ProblemCode | None = None
     details: JsonObject = field(default_factory=dict)
 
-    def to_json(self) -> JsonObject:
+    def explanation(self, lang: str = "en") -> str:
+        """The result in plain words, in ``lang`` (``en`` or ``fr``; others fall back to
+        English); :attr:`message` keeps the technical detail."""
+        from lerkit.core.messages import explain
+
+        return explain(str(self.check), str(self.status), self.code, lang)
+
+    def to_json(self, lang: str | None = None) -> JsonObject:
         out: JsonObject = {"check": str(self.check), "status": str(self.status)}
         if self.code is not None:
             out["code"] = str(self.code)
         out["message"] = self.message
+        if lang is not None:
+            out["explanation"] = self.explanation(lang)
         if self.details:
             out["details"] = self.details
         return out
@@ -76,6 +86,13 @@ class VerificationReport:
     document: JsonObject | None = None
     credentials: tuple[VerificationReport, ...] = ()
     verified_at: str = ""
+    lang: str | None = None  # the language of explanations in to_json() (None: none)
+
+    def with_lang(self, lang: str | None) -> VerificationReport:
+        """The same report, whose JSON explains each check in ``lang`` (en, fr)."""
+        from dataclasses import replace
+
+        return replace(self, lang=lang)
 
     @property
     def verdict(self) -> Verdict:
@@ -109,17 +126,30 @@ class VerificationReport:
                 return c
         return None
 
-    def to_json(self, include_document: bool = False) -> JsonObject:
+    def summary(self, lang: str = "en") -> str:
+        """One plain sentence for the whole verdict, in ``lang``."""
+        from lerkit.core.messages import verdict_summary
+
+        return verdict_summary(str(self.verdict), self.kind, lang)
+
+    def to_json(self, include_document: bool = False, lang: str | None = None) -> JsonObject:
+        """The report as JSON; with ``lang``, each check gains a plain-words
+        ``explanation`` and the report a ``summary`` in that language (default: the
+        report's own :attr:`lang`)."""
+        lang = lang if lang is not None else self.lang
         out: dict[str, Any] = {
             "kind": self.kind,
             "format": self.format,
             "verified": self.verified,
             "verdict": str(self.verdict),
             "verifiedAt": self.verified_at,
-            "checks": [c.to_json() for c in self.checks],
+            "checks": [c.to_json(lang) for c in self.checks],
         }
+        if lang is not None:
+            out["lang"] = lang if lang in ("en", "fr") else "en"
+            out["summary"] = self.summary(lang)
         if self.credentials:
-            out["credentials"] = [r.to_json(include_document) for r in self.credentials]
+            out["credentials"] = [r.to_json(include_document, lang) for r in self.credentials]
         if include_document and self.document is not None:
             out["document"] = self.document
         return out

@@ -11,8 +11,12 @@ credentials (presentations).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -67,6 +71,10 @@ class VerifyContext:
     loader: DocumentLoader | None = None
     canonicalizer: Canonicalizer | None = None
     check_schema: bool = True
+    verify_nested: bool = False  # also verify the credentials inside a CLR 2.0
+    verified_lists: VerifiedLists | None = None  # memo of status lists already verified
+    nested_depth: int = 0  # credentials inside a CLR are verified one level down
+    confirm_sd_base: bool = False  # the holder checks an ecdsa-sd-2023 *base* proof it receives
 
     def __post_init__(self) -> None:
         _check_now(self.now)
@@ -150,18 +158,41 @@ def _verify_ldp_credential(credential: JsonObject, ctx: VerifyContext) -> Verifi
             expected_purpose="assertionMethod",
             loader=ctx.loader,
             canonicalizer=ctx.canonicalizer,
+            confirm_sd_base=ctx.confirm_sd_base,
         )
         checks.append(_proof_result(proof_checks, "credential"))
         checks.append(_issuer_check(credential, proof_checks))
     checks.append(_validity_check(credential, ctx.now))
     checks.append(_status_check(credential, ctx))
+    nested: tuple[VerificationReport, ...] = ()
+    if (
+        ctx.verify_nested
+        and "ClrCredential" in _types(credential)
+        and ctx.nested_depth < _MAX_NESTING
+    ):
+        inner = replace(ctx, nested_depth=ctx.nested_depth + 1)
+        nested = tuple(verify_credential(c, inner) for c in _clr_credentials(credential))
+        if nested:
+            checks.append(_credentials_check(nested, "CLR"))
     return VerificationReport(
         kind="credential",
         format="ldp",
         checks=tuple(checks),
         document=credential,
+        credentials=nested,
         verified_at=_stamp(ctx.now),
     )
+
+
+_MAX_NESTING = 2
+
+
+def _clr_credentials(clr: JsonObject) -> list[Any]:
+    """The credentials a CLR 2.0 carries (``credentialSubject.verifiableCredential``)."""
+    subject = clr.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return []
+    return _as_list(subject.get("verifiableCredential"))
 
 
 def _jwt_failure(kind: str, ctx: VerifyContext, exc: LerkitError) -> VerificationReport:
@@ -235,6 +266,153 @@ def _verify_jwt_credential(token: str, ctx: VerifyContext) -> VerificationReport
         format="jwt",
         checks=tuple(checks),
         document=credential,
+        verified_at=_stamp(ctx.now),
+    )
+
+
+_SDJWT_SYNTAX = frozenset(
+    {
+        ProblemCode.SDJWT_MALFORMED,
+        ProblemCode.JWT_MALFORMED,
+        ProblemCode.SDJWT_RESERVED_CLAIM,
+        ProblemCode.JWT_TYPE_MISMATCH,
+    }
+)
+_SDJWT_HOLDER = frozenset(
+    {ProblemCode.SDJWT_KEY_BINDING_INVALID, ProblemCode.SDJWT_KEY_BINDING_MISSING}
+)
+
+
+def looks_like_sd_jwt(text: str) -> bool:
+    """True for a compact SD-JWT (``<JWT>~<Disclosure>~...~[<KB-JWT>]``)."""
+    head, sep, _rest = text.strip().partition("~")
+    return bool(sep) and head.count(".") == 2 and " " not in head
+
+
+def verify_sd_jwt_credential(
+    token: str,
+    ctx: VerifyContext,
+    *,
+    nonce: str | None = None,
+    audience: str | None = None,
+    require_key_binding: bool = False,
+) -> VerificationReport:
+    """Verify an SD-JWT VC (with key binding when it carries a KB-JWT, or when
+    ``require_key_binding``) into the same report shape as every other format.
+
+    ``nonce`` / ``audience`` are what the KB-JWT must answer (a presentation request's
+    challenge and domain). The report's document is the disclosed claims.
+    """
+    _check_now(ctx.now)
+    from lerkit.core import sdjwt
+
+    try:
+        result = sdjwt.verify_sd_jwt_vc(
+            token.strip(),
+            ctx.resolver,
+            now=ctx.now,
+            expected_aud=audience,
+            expected_nonce=nonce,
+            require_key_binding=require_key_binding or nonce is not None or audience is not None,
+        )
+    except LerkitError as exc:
+        checks: list[CheckResult] = []
+        unsure = S.COULD_NOT_CHECK if could_not_check(exc) else S.FAIL
+        if exc.code in _SDJWT_SYNTAX:
+            checks.append(_r(Check.SYNTAX, S.FAIL, str(exc), exc.code))
+            checks.append(_not_run(Check.PROOF, "not run: the SD-JWT is malformed"))
+        else:
+            checks.append(_r(Check.SYNTAX, S.PASS, "a well-formed SD-JWT VC"))
+            if exc.code in _SDJWT_HOLDER:
+                checks.append(_r(Check.PROOF, S.NOT_RUN, "not reported: key binding failed first"))
+                checks.append(_r(Check.HOLDER, S.FAIL, str(exc), exc.code))
+            else:
+                checks.append(_r(Check.PROOF, unsure, str(exc), exc.code))
+        checks.append(_not_run(Check.ISSUER, "not run: no signature was verified"))
+        return VerificationReport(
+            kind="credential", format="sd-jwt", checks=tuple(checks), verified_at=_stamp(ctx.now)
+        )
+    vm = result.verification_method
+    claims = dict(result.claims)
+    checks = [
+        _r(Check.SYNTAX, S.PASS, f"a well-formed SD-JWT VC (vct {result.vct})"),
+        _not_run(Check.CONTEXTS, "SD-JWT VCs are plain JSON (no JSON-LD)"),
+        _not_run(Check.SCHEMA, "no JSON Schema is checked for SD-JWT VCs"),
+        _r(
+            Check.PROOF,
+            S.PASS,
+            f"JWS signature ({result.header.get('alg')}) verified"
+            + (f" with {vm.id}" if vm else "")
+            + f"; {len(result.disclosed_paths)} disclosed claim(s) match the signed digests",
+            verificationMethod=vm.id if vm else None,
+            disclosed=list(result.disclosed_paths),
+        ),
+        _r(
+            Check.ISSUER,
+            S.PASS,
+            f"the issuer {result.issuer} controls the signing key",
+            key=vm.id if vm else None,
+        ),
+    ]
+    if result.key_binding:
+        checks.append(
+            _r(
+                Check.HOLDER,
+                S.PASS,
+                "the holder proved possession of the key the credential is bound to",
+            )
+        )
+    elif isinstance(result.payload.get("cnf"), dict):
+        checks.append(
+            _r(
+                Check.HOLDER,
+                S.WARNING,
+                "no key binding: this copy was not presented by its holder (no KB-JWT)",
+                ProblemCode.SDJWT_KEY_BINDING_MISSING,
+            )
+        )
+    else:
+        checks.append(_not_run(Check.HOLDER, "the credential is not bound to a holder key"))
+    if ProblemCode.VALIDITY_NOT_YET_VALID in result.time_findings and result.not_before:
+        checks.append(
+            _r(
+                Check.VALIDITY,
+                S.FAIL,
+                f"not valid before {_stamp(result.not_before)} (nbf; now {_stamp(ctx.now)})",
+                ProblemCode.VALIDITY_NOT_YET_VALID,
+            )
+        )
+    elif ProblemCode.VALIDITY_EXPIRED in result.time_findings and result.expires:
+        checks.append(
+            _r(
+                Check.VALIDITY,
+                S.FAIL,
+                f"expired at {_stamp(result.expires)} (exp; now {_stamp(ctx.now)})",
+                ProblemCode.VALIDITY_EXPIRED,
+            )
+        )
+    elif result.expires or result.not_before:
+        checks.append(_r(Check.VALIDITY, S.PASS, "within its validity period (nbf / exp)"))
+    else:
+        checks.append(_r(Check.VALIDITY, S.PASS, "no validity period: valid indefinitely"))
+    if "status" in claims:
+        checks.append(
+            _r(
+                Check.STATUS,
+                S.COULD_NOT_CHECK,
+                "the status claim refers to an IETF Token Status List, which lerkit does not "
+                "read yet",
+                ProblemCode.STATUS_UNSUPPORTED,
+            )
+        )
+    else:
+        checks.append(_not_run(Check.STATUS, "the credential has no status claim"))
+    claims.setdefault("iss", result.issuer)
+    return VerificationReport(
+        kind="credential",
+        format="sd-jwt",
+        checks=tuple(checks),
+        document=claims,
         verified_at=_stamp(ctx.now),
     )
 
@@ -666,6 +844,83 @@ def _list_issuer_check(
     )
 
 
+def _verify_list(url: str, list_credential: JsonObject, ctx: VerifyContext) -> CheckResult | None:
+    """None when the status list's proof verifies with a key of its issuer, else why not."""
+    list_checks = dataintegrity.verify_proofs(
+        list_credential,
+        resolver=ctx.resolver,
+        now=ctx.now,
+        loader=ctx.loader,
+        canonicalizer=ctx.canonicalizer,
+    )
+    if not any(p.ok for p in list_checks):
+        why = list_checks[0].message if list_checks else "it has no proof"
+        could_not = all(p.could_not_check or _unsupported(p) for p in list_checks)
+        return _r(
+            Check.STATUS,
+            S.COULD_NOT_CHECK if could_not else S.FAIL,
+            f"the status list {url} "
+            f"{'could not be checked' if could_not else 'does not verify'}: {why}",
+            ProblemCode.STATUS_UNRESOLVABLE if could_not else ProblemCode.STATUS_LIST_INVALID,
+            url=url,
+        )
+    return _list_issuer_check(url, list_credential, list_checks)
+
+
+def _cacheable(result: CheckResult | None) -> bool:
+    """Only settled outcomes are remembered: a list that could not be checked now (a DID
+    document that was unreachable) is tried again next time."""
+    return result is None or result.status is not S.COULD_NOT_CHECK
+
+
+class VerifiedLists:
+    """Status list credentials already verified, by URL and content (pure memo, bounded).
+
+    A verifier that sees the same list for many credentials (one list holds 131,072
+    entries) verifies its proof once; a changed list has another digest, so it is verified
+    again. Entries are trusted for ``ttl`` (as measured by the verification's ``now``).
+    """
+
+    def __init__(self, max_entries: int = 128, ttl: timedelta = timedelta(minutes=10)) -> None:
+        self.max_entries = max_entries
+        self.ttl = ttl
+        self._items: OrderedDict[tuple[str, str], tuple[datetime, CheckResult | None]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(url: str, list_credential: JsonObject) -> tuple[str, str] | None:
+        try:
+            text = json.dumps(list_credential, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+        return url, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get(self, key: tuple[str, str], now: datetime) -> tuple[CheckResult | None] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or not (item[0] <= now < item[0] + self.ttl):
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return (item[1],)
+
+    def put(self, key: tuple[str, str], now: datetime, result: CheckResult | None) -> None:
+        with self._lock:
+            self._items[key] = (now, result)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 def _one_status(entry: Any, issuer: str | None, ctx: VerifyContext) -> CheckResult:
     if not isinstance(entry, dict):
         return _r(
@@ -705,27 +960,17 @@ def _one_status(entry: Any, issuer: str | None, ctx: VerifyContext) -> CheckResu
             ProblemCode.STATUS_LIST_INVALID,
             url=url,
         )
-    list_checks = dataintegrity.verify_proofs(
-        list_credential,
-        resolver=ctx.resolver,
-        now=ctx.now,
-        loader=ctx.loader,
-        canonicalizer=ctx.canonicalizer,
-    )
-    if not any(p.ok for p in list_checks):
-        why = list_checks[0].message if list_checks else "it has no proof"
-        could_not = all(p.could_not_check or _unsupported(p) for p in list_checks)
-        return _r(
-            Check.STATUS,
-            S.COULD_NOT_CHECK if could_not else S.FAIL,
-            f"the status list {url} "
-            f"{'could not be checked' if could_not else 'does not verify'}: {why}",
-            ProblemCode.STATUS_UNRESOLVABLE if could_not else ProblemCode.STATUS_LIST_INVALID,
-            url=url,
-        )
-    bad_signer = _list_issuer_check(url, list_credential, list_checks)
-    if bad_signer is not None:
-        return bad_signer
+    memo = ctx.verified_lists
+    key = memo.key(url, list_credential) if memo is not None else None
+    known = memo.get(key, ctx.now) if memo is not None and key is not None else None
+    if known is not None:
+        bad_list = known[0]
+    else:
+        bad_list = _verify_list(url, list_credential, ctx)
+        if memo is not None and key is not None and _cacheable(bad_list):
+            memo.put(key, ctx.now, bad_list)
+    if bad_list is not None:
+        return bad_list
     list_issuer = _safe_issuer(list_credential)
     if issuer is not None and list_issuer != issuer:
         # Bitstring Status List allows another issuer for the list, but nothing then says
@@ -1003,9 +1248,11 @@ def _first_code(report: VerificationReport, status: CheckStatus) -> ProblemCode 
     return None
 
 
-def _credentials_check(reports: tuple[VerificationReport, ...]) -> CheckResult:
+def _credentials_check(
+    reports: tuple[VerificationReport, ...], container: str = "presentation"
+) -> CheckResult:
     if not reports:
-        return _not_run(Check.CREDENTIALS, "the presentation holds no credential")
+        return _not_run(Check.CREDENTIALS, f"the {container} holds no credential")
     bad = [i for i, r in enumerate(reports) if r.verdict is Verdict.INVALID]
     unsure = [i for i, r in enumerate(reports) if r.verdict is Verdict.INDETERMINATE]
     per_credential = [{"verdict": str(r.verdict), "codes": r.codes} for r in reports]

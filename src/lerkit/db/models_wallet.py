@@ -117,3 +117,102 @@ class ConsentRecord(Base):
     ongoing: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+# ----------------------------------------------------------------------------- wallet area
+# (sign-in sessions, second factor, collections, tags, self-asserted entries)
+
+
+class HolderSession(Base):
+    """A web sign-in session: the cookie holds ``<public_id>.<secret>``; only SHA-256 of
+    the secret is stored. Opened only after the password (and TOTP code, if enrolled)."""
+
+    __tablename__ = "holder_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    expires_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class HolderTotp(Base):
+    """A holder's TOTP second factor (RFC 6238): the secret envelope-encrypted, recovery
+    codes as SHA-256 hashes (each usable once). Active once ``confirmed_at`` is set."""
+
+    __tablename__ = "holder_totp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(
+        ForeignKey("holders.id", ondelete="CASCADE"), unique=True
+    )
+    encrypted_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(64))
+    recovery_hashes: Mapped[list[Any]] = mapped_column(default=list)
+    last_counter: Mapped[int] = mapped_column(default=0)  # no code is accepted twice
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
+
+
+class WalletCollection(Base):
+    """A named group of a holder's credentials."""
+
+    __tablename__ = "wallet_collections"
+    __table_args__ = (UniqueConstraint("holder_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+
+
+class WalletCollectionItem(Base):
+    """A credential in a collection."""
+
+    __tablename__ = "wallet_collection_items"
+    __table_args__ = (UniqueConstraint("collection_id", "credential_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("wallet_collections.id", ondelete="CASCADE")
+    )
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("wallet_credentials.id", ondelete="CASCADE"), index=True
+    )
+
+
+class WalletTag(Base):
+    """A tag on a credential (lower-cased, trimmed)."""
+
+    __tablename__ = "wallet_tags"
+    __table_args__ = (UniqueConstraint("credential_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("wallet_credentials.id", ondelete="CASCADE")
+    )
+    tag: Mapped[str] = mapped_column(String(64))
+
+
+class WalletEntry(Base):
+    """A self-asserted entry (skill, experience, education, goal): never verified, and
+    every output marks it so."""
+
+    __tablename__ = "wallet_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # skill | experience | education | goal
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    organization: Mapped[str] = mapped_column(String(300), default="")
+    start_date: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD or YYYY-MM
+    end_date: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-MatchMethod = Literal["uri", "exact", "alt_label", "fuzzy", "embedding", "lexical"]
+MatchMethod = Literal[
+    "uri", "exact", "alt_label", "fuzzy", "embedding", "lexical", "crosswalk", "hierarchy"
+]
 
 
 @dataclass(frozen=True)

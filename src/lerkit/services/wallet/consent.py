@@ -1,10 +1,17 @@
 """The consent ledger: every presentation and share records what was disclosed, to whom,
 when and why. Every area that discloses a holder's data calls :meth:`ConsentLedger.record`
-in the same unit of work as the disclosure (so one never exists without the other)."""
+in the same unit of work as the disclosure (so one never exists without the other).
+
+Withdrawing an ongoing consent stops what it allowed: the area that owns the consent's
+``kind`` registers a callback with :meth:`ConsentLedger.on_withdraw` (the sharing area revokes
+the share link of a ``share`` consent and the OAuth grants of an ``ob3_api`` consent), called
+in the same unit of work. The reverse (a share link revoked) calls
+:meth:`ConsentLedger.withdraw_reference`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,11 +23,36 @@ from lerkit.services.errors import ConflictError, NotFoundError
 
 KINDS = ("presentation", "share", "oid4vp", "exchange", "talent_profile", "ob3_api")
 
+WithdrawHook = Callable[[Session, ConsentRecord], None]
+
+
+def consent_json(row: ConsentRecord) -> dict[str, Any]:
+    """One ledger entry as the API shows it to its holder."""
+    return {
+        "id": row.public_id,
+        "kind": row.kind,
+        "recipient": row.recipient,
+        "purpose": row.purpose,
+        "disclosed": row.disclosed,
+        "reference": row.reference,
+        "ongoing": row.ongoing,
+        "active": row.ongoing and row.withdrawn_at is None,
+        "createdAt": row.created_at.isoformat(),
+        "withdrawnAt": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+    }
+
 
 class ConsentLedger:
     def __init__(self, clock: Clock, entropy: Entropy) -> None:
         self._clock = clock
         self._entropy = entropy
+        self._hooks: dict[str, list[WithdrawHook]] = {}
+
+    def on_withdraw(self, kind: str, hook: WithdrawHook) -> None:
+        """Call ``hook(session, record)`` when an ongoing consent of ``kind`` is withdrawn."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown consent kind {kind!r}")
+        self._hooks.setdefault(kind, []).append(hook)
 
     def record(
         self,
@@ -80,7 +112,26 @@ class ConsentLedger:
             raise ConflictError("a one-off disclosure cannot be withdrawn; it stays as history")
         if row.withdrawn_at is None:
             row.withdrawn_at = self._clock()
+            for hook in self._hooks.get(row.kind, ()):
+                hook(session, row)
         return row
+
+    def withdraw_reference(
+        self, session: Session, holder_id: int, kind: str, reference: str
+    ) -> None:
+        """Mark the ongoing consent of ``kind`` for ``reference`` withdrawn (its owner stopped
+        the disclosure itself, e.g. the holder revoked a share link); no hooks are called."""
+        now = self._clock()
+        for row in session.scalars(
+            select(ConsentRecord).where(
+                ConsentRecord.holder_id == holder_id,
+                ConsentRecord.kind == kind,
+                ConsentRecord.reference == reference,
+                ConsentRecord.withdrawn_at.is_(None),
+            )
+        ):
+            if row.ongoing:
+                row.withdrawn_at = now
 
     def is_active(self, session: Session, kind: str, reference: str) -> bool:
         row = session.scalar(

@@ -116,6 +116,119 @@ def upgrade() -> None:
         sa.UniqueConstraint("public_id", name=op.f("uq_consent_records_public_id")),
     )
     _holder_index("consent_records")
+    _wallet_area_tables()
+
+
+def _wallet_area_tables() -> None:
+    op.create_table(
+        "holder_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
+        sa.Column("expires_at", UTC_DATETIME, nullable=False),
+        _holder_fk("holder_sessions"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_holder_sessions")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_holder_sessions_public_id")),
+    )
+    _holder_index("holder_sessions")
+    op.create_table(
+        "holder_totp",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("encrypted_secret", sa.LargeBinary(), nullable=False),
+        sa.Column("wrapped_data_key", sa.LargeBinary(), nullable=False),
+        sa.Column("master_key_id", sa.String(length=64), nullable=False),
+        sa.Column("recovery_hashes", JSON, nullable=False),
+        sa.Column("last_counter", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
+        sa.Column("confirmed_at", UTC_DATETIME, nullable=True),
+        _holder_fk("holder_totp"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_holder_totp")),
+        sa.UniqueConstraint("holder_id", name=op.f("uq_holder_totp_holder_id")),
+    )
+    op.create_table(
+        "wallet_collections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
+        _holder_fk("wallet_collections"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallet_collections")),
+        sa.UniqueConstraint("holder_id", "name", name=op.f("uq_wallet_collections_holder_id_name")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_wallet_collections_public_id")),
+    )
+    _holder_index("wallet_collections")
+    op.create_table(
+        "wallet_collection_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("collection_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["wallet_collections.id"],
+            name=op.f("fk_wallet_collection_items_collection_id"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["wallet_credentials.id"],
+            name=op.f("fk_wallet_collection_items_credential_id"),
+            ondelete="CASCADE",
+        ),
+        _holder_fk("wallet_collection_items"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallet_collection_items")),
+        sa.UniqueConstraint(
+            "collection_id",
+            "credential_id",
+            name=op.f("uq_wallet_collection_items_collection_id_credential_id"),
+        ),
+    )
+    _holder_index("wallet_collection_items")
+    op.create_index(
+        op.f("ix_wallet_collection_items_credential_id"),
+        "wallet_collection_items",
+        ["credential_id"],
+        unique=False,
+    )
+    op.create_table(
+        "wallet_tags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["wallet_credentials.id"],
+            name=op.f("fk_wallet_tags_credential_id"),
+            ondelete="CASCADE",
+        ),
+        _holder_fk("wallet_tags"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallet_tags")),
+        sa.UniqueConstraint("credential_id", "tag", name=op.f("uq_wallet_tags_credential_id_tag")),
+    )
+    _holder_index("wallet_tags")
+    op.create_table(
+        "wallet_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("holder_id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("organization", sa.String(length=300), nullable=False),
+        sa.Column("start_date", sa.String(length=10), nullable=True),
+        sa.Column("end_date", sa.String(length=10), nullable=True),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
+        _holder_fk("wallet_entries"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallet_entries")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_wallet_entries_public_id")),
+    )
+    _holder_index("wallet_entries")
 
 
 def _holder_fk(table: str) -> sa.ForeignKeyConstraint:
@@ -129,6 +242,17 @@ def _holder_index(table: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_wallet_collection_items_credential_id"), "wallet_collection_items")
+    for table in (
+        "wallet_entries",
+        "wallet_tags",
+        "wallet_collection_items",
+        "wallet_collections",
+        "holder_sessions",
+    ):
+        op.drop_index(op.f(f"ix_{table}_holder_id"), table_name=table)
+        op.drop_table(table)
+    op.drop_table("holder_totp")
     for table in ("consent_records", "wallet_credentials", "holder_keys", "holder_tokens"):
         op.drop_index(op.f(f"ix_{table}_holder_id"), table_name=table)
         op.drop_table(table)
