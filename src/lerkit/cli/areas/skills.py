@@ -106,7 +106,7 @@ def _service() -> Any:
 def _matches_table(rows: list[dict[str, Any]], title: str) -> Table:
     table = Table(title=title)
     for col in ("framework", "URI or code", "preferred label", "confidence", "method", "from"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a URI is folded, never cut short
     for r in rows:
         table.add_row(
             r["framework"],
@@ -250,7 +250,7 @@ def crosswalk(
         return
     table = Table(title=f"{source} -> {target}")
     for col in ("source", "relation", "target", "confidence", "method"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
             escape(r["sourceLabel"]),
