@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
             # no Content-Length: HTTP/1.0 body delimited by close, larger than the limit
             self._send(200, b"y" * (LIMIT * 64), length=False)
         elif path == "/slow":
-            time.sleep(1.5)
+            time.sleep(SLOW_SECONDS)
             self._send(200, b"{}")
         elif path == "/missing":
             self._send(404, b"not here")
@@ -96,11 +96,15 @@ def server() -> Iterator[str]:
         httpd.server_close()
 
 
+SLOW_SECONDS = 10.0  # how long /slow takes to answer
+TIMEOUT = 5.0  # generous: a loaded CI machine must not turn a served request into a timeout
+
+
 def open_fetcher(**kw: object) -> BoundedFetcher:
+    kw.setdefault("timeout", TIMEOUT)
     return BoundedFetcher(
         allow_private=True,
         allow_http=True,
-        timeout=0.5,  # type: ignore[arg-type]
         max_bytes=LIMIT,
         **kw,
     )
@@ -157,7 +161,7 @@ def test_http_errors_and_bad_json(server: str) -> None:
 
 
 def test_redirect_to_private_address_refused(server: str) -> None:
-    fetcher = LoopbackOnlyFetcher(allow_http=True, timeout=0.5)
+    fetcher = LoopbackOnlyFetcher(allow_http=True, timeout=TIMEOUT)
     assert fetcher.get_json(server + "/ok.json") == {"hello": "world"}
     for target in (
         "http://10.0.0.1/x",
@@ -188,9 +192,11 @@ def test_oversized_body_refused(server: str) -> None:
 
 def test_slow_server_times_out(server: str) -> None:
     start = time.monotonic()
-    err = assert_code(ProblemCode.FETCH_FAILED, open_fetcher().get_bytes, server + "/slow")
+    fetcher = open_fetcher(timeout=0.5)
+    err = assert_code(ProblemCode.FETCH_FAILED, fetcher.get_bytes, server + "/slow")
     assert "timed out" in str(err)
-    assert time.monotonic() - start < 1.4
+    # cut short by the timeout, long before the server would have answered
+    assert time.monotonic() - start < SLOW_SECONDS / 2
 
 
 def test_connection_refused_is_fetch_failed() -> None:

@@ -141,7 +141,7 @@ def test_redirects_to_private_addresses_refused(server: str) -> None:
 
 def test_a_dns_lookup_that_hangs_is_bounded() -> None:
     def hang(host: str, port: int) -> list[str]:
-        time.sleep(3)
+        time.sleep(10)
         return ["93.184.216.34"]
 
     fetcher = BoundedFetcher(timeout=0.3, resolve=hang)
@@ -150,7 +150,7 @@ def test_a_dns_lookup_that_hangs_is_bounded() -> None:
         fetcher.get_bytes("https://slow-dns.example/x")
     assert caught.value.code is ProblemCode.FETCH_FAILED
     assert "DNS" in str(caught.value)
-    assert time.monotonic() - start < 2.5
+    assert time.monotonic() - start < 5  # cut short, long before the lookup would end
 
 
 def test_verify_any_refuses_private_urls_by_default_and_allows_when_configured(server: str) -> None:
